@@ -1,0 +1,293 @@
+//! Registration and login, with failed-login throttling.
+
+use sha2::{Digest, Sha256};
+
+use super::Auth;
+use crate::dto::{LoginRequest, RegisterRequest, TokenPair};
+use crate::email::{normalize_email, normalize_username};
+use crate::error::AuthError;
+use crate::events::EventKind;
+use crate::mail::Mail;
+use crate::model::{ClientInfo, PasswordHash, Role, User, UserStatus, new_id};
+use crate::secret::SecretString;
+use crate::store::{StoreError, UniqueField};
+
+/// Presented passwords longer than this many bytes are refused without hashing (at most 256
+/// code points of 4 bytes each can ever have been set).
+const MAX_PRESENTED_PASSWORD_BYTES: usize = 4 * 256;
+
+/// What a registration did.
+#[derive(Debug, Clone)]
+pub enum Registration {
+    /// The account exists and is signed in (verification not required): answer 201.
+    Created {
+        /// The new account.
+        user: Box<User>,
+        /// Its first token pair.
+        tokens: TokenPair,
+    },
+    /// Verification is required: a mail went to the address, whether or not it already had an
+    /// account. Answer 202, the same in both cases.
+    VerificationPending,
+}
+
+impl Auth {
+    /// Registers an account.
+    ///
+    /// Without required verification the answer is [`Registration::Created`] (a verification
+    /// mail is still sent) or 409 `email_taken`/`username_taken`. With required verification it
+    /// is [`Registration::VerificationPending`] whether the address is new or taken (the owner of
+    /// a taken address is mailed instead), so the answer does not enumerate accounts. The
+    /// password is hashed in both cases so the timing does not tell either.
+    pub async fn register(
+        &self,
+        req: RegisterRequest,
+        client: &ClientInfo,
+    ) -> Result<Registration, AuthError> {
+        let (email, email_canonical) = normalize_email(&req.email)?;
+        let username = req
+            .username
+            .as_deref()
+            .map(normalize_username)
+            .transpose()?;
+        self.inner.config.policy.check(
+            &req.password,
+            &email,
+            username.as_ref().map(|(given, _)| given.as_str()),
+        )?;
+        let password_hash = self.inner.hasher.hash(&req.password).await?;
+        let verification_required = self.inner.config.require_email_verification;
+
+        if verification_required
+            && let Some(owner) = self.inner.store.user_by_email(&email_canonical).await?
+        {
+            self.send_mail(Mail::registration_attempt(
+                &owner.email,
+                &self.inner.config.public_url,
+            ));
+            return Ok(Registration::VerificationPending);
+        }
+
+        let user = self.new_user(
+            (email, email_canonical),
+            username,
+            password_hash,
+            Role::user(),
+        );
+        match self.inner.store.create_user(&user).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict(UniqueField::Email)) if verification_required => {
+                // Lost a race with a concurrent registration of the same address: answer as if
+                // it had been taken all along.
+                return Ok(Registration::VerificationPending);
+            }
+            Err(err) => return Err(err.into()),
+        }
+        self.emit(
+            self.event(EventKind::UserCreated)
+                .user(user.id)
+                .ip(client.ip),
+        )
+        .await;
+        self.issue_verification(&user).await?;
+
+        if verification_required {
+            return Ok(Registration::VerificationPending);
+        }
+        let tokens = self.start_session(&user, client).await?;
+        Ok(Registration::Created {
+            user: Box::new(user),
+            tokens,
+        })
+    }
+
+    pub(super) fn new_user(
+        &self,
+        (email, email_canonical): (String, String),
+        username: Option<(String, String)>,
+        password_hash: PasswordHash,
+        role: Role,
+    ) -> User {
+        let now = self.now();
+        let (username, username_canonical) = username.unzip();
+        User {
+            id: new_id(),
+            email,
+            email_canonical,
+            username,
+            username_canonical,
+            password_hash,
+            role,
+            status: UserStatus::Active,
+            email_verified: false,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Signs in by e-mail or username.
+    ///
+    /// Unknown account, wrong password and disabled account fail alike with
+    /// `invalid_credentials`, each after exactly one password verification. After the
+    /// configured number of failures for one identifier, attempts are answered 429 with the
+    /// wait, for known and unknown identifiers alike. `email_not_verified` is only ever said
+    /// after a correct password.
+    pub async fn login(
+        &self,
+        req: LoginRequest,
+        client: &ClientInfo,
+    ) -> Result<TokenPair, AuthError> {
+        let identifier = Identifier::parse(req.email.as_deref(), req.username.as_deref())?;
+        self.login_with(&identifier, &req.password, client).await
+    }
+
+    /// The OAuth2 password grant: `username` may be an address or a username.
+    pub async fn login_password_grant(
+        &self,
+        username: &str,
+        password: &SecretString,
+        client: &ClientInfo,
+    ) -> Result<TokenPair, AuthError> {
+        let identifier = if username.contains('@') {
+            Identifier::parse(Some(username), None)?
+        } else {
+            Identifier::parse(None, Some(username))?
+        };
+        self.login_with(&identifier, password, client).await
+    }
+
+    async fn login_with(
+        &self,
+        identifier: &Identifier,
+        password: &SecretString,
+        client: &ClientInfo,
+    ) -> Result<TokenPair, AuthError> {
+        let throttle_key = identifier.throttle_key();
+        self.check_throttle(&throttle_key).await?;
+
+        let user = match identifier {
+            Identifier::Email(canonical) => self.inner.store.user_by_email(canonical).await?,
+            Identifier::Username(canonical) => self.inner.store.user_by_username(canonical).await?,
+            Identifier::Malformed(_) => None,
+        };
+        let password_ok = if password.expose().len() > MAX_PRESENTED_PASSWORD_BYTES {
+            false
+        } else {
+            self.check_password(user.as_ref(), password).await?
+        };
+
+        let user = match user {
+            Some(user) if password_ok && user.status == UserStatus::Active => user,
+            user => {
+                let reason = match &user {
+                    None => "unknown_account",
+                    Some(u) if u.status != UserStatus::Active => "disabled",
+                    Some(_) => "wrong_password",
+                };
+                self.record_failure(&throttle_key, user.as_ref(), reason, client)
+                    .await?;
+                return Err(AuthError::InvalidCredentials);
+            }
+        };
+
+        self.inner.store.clear_login_failures(&throttle_key).await?;
+        if self.inner.config.require_email_verification && !user.email_verified {
+            return Err(AuthError::EmailNotVerified);
+        }
+        let tokens = self.start_session(&user, client).await?;
+        self.emit(
+            self.event(EventKind::LoginSucceeded)
+                .user(user.id)
+                .session(tokens.session_id)
+                .ip(client.ip),
+        )
+        .await;
+        Ok(tokens)
+    }
+
+    async fn check_throttle(&self, key: &str) -> Result<(), AuthError> {
+        let Some(failures) = self.inner.store.login_failures(key).await? else {
+            return Ok(());
+        };
+        let throttle = &self.inner.config.throttle;
+        let now = self.now();
+        if now - failures.last_failure_at > throttle.reset_after {
+            return Ok(());
+        }
+        let wait_until = failures.last_failure_at + throttle.delay_after(failures.count);
+        if now < wait_until {
+            let retry_after = (wait_until - now).unsigned_abs();
+            return Err(AuthError::TooManyAttempts { retry_after });
+        }
+        Ok(())
+    }
+
+    async fn record_failure(
+        &self,
+        key: &str,
+        user: Option<&User>,
+        reason: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let throttle = &self.inner.config.throttle;
+        let count = self
+            .inner
+            .store
+            .record_login_failure(key, self.now(), throttle.reset_after)
+            .await?;
+        let with_user = |mut e: crate::events::AuthEvent| {
+            e.user_id = user.map(|u| u.id);
+            e.ip(client.ip)
+        };
+        self.emit(with_user(self.event(EventKind::LoginFailed)).detail(format!("reason={reason}")))
+            .await;
+        if count == throttle.free_attempts {
+            self.emit(
+                with_user(self.event(EventKind::UserLocked)).detail(format!("count={count}")),
+            )
+            .await;
+        }
+        Ok(())
+    }
+}
+
+/// What a login names the account by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Identifier {
+    /// A syntactically valid address, canonical.
+    Email(String),
+    /// A syntactically valid username, canonical.
+    Username(String),
+    /// Neither: no account can match, but it is throttled and answered like one.
+    Malformed(String),
+}
+
+impl Identifier {
+    pub(crate) fn parse(email: Option<&str>, username: Option<&str>) -> Result<Self, AuthError> {
+        match (email, username) {
+            (Some(email), None) => Ok(normalize_email(email).map_or_else(
+                |_| Self::Malformed(email.trim().to_lowercase()),
+                |(_, canonical)| Self::Email(canonical),
+            )),
+            (None, Some(name)) => Ok(normalize_username(name).map_or_else(
+                |_| Self::Malformed(name.trim().to_lowercase()),
+                |(_, canonical)| Self::Username(canonical),
+            )),
+            _ => Err(AuthError::Validation(
+                "give exactly one of `email` and `username`".into(),
+            )),
+        }
+    }
+
+    /// The throttle counter's key: a digest, so the store never keeps the identifiers that
+    /// strangers typed.
+    pub(crate) fn throttle_key(&self) -> String {
+        let (tag, value) = match self {
+            Self::Email(v) => ("email", v),
+            Self::Username(v) => ("username", v),
+            Self::Malformed(v) => ("other", v),
+        };
+        let digest = Sha256::digest(format!("{tag}:{value}").as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}

@@ -1,0 +1,313 @@
+//! The [`Auth`] service: every flow of the wire contract as one async method.
+//!
+//! Adapters parse a request, call one method, and render its result; no rule lives anywhere
+//! else. The flows are split by concern: [`register`](Auth::register) and
+//! [`login`](Auth::login) in `login.rs`, refresh rotation and sessions in `session.rs`,
+//! verification and password reset in `recovery.rs`, self-service account changes in
+//! `account.rs`, administration in `admin.rs`.
+
+mod account;
+mod admin;
+mod login;
+mod recovery;
+mod session;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use time::OffsetDateTime;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::AuthConfig;
+use crate::dto::TokenPair;
+use crate::error::AuthError;
+use crate::events::{AuthEvent, EventKind, EventSink, TracingSink};
+use crate::jwt::{AccessClaims, JwtCodec};
+use crate::mail::{ConsoleMailer, Mail, Mailer};
+use crate::model::{ClientInfo, Session, SessionId, User, UserStatus, new_id};
+use crate::password::{PasswordHasher, Verification};
+use crate::secret::SecretString;
+use crate::store::Store;
+use crate::token::OpaqueToken;
+
+pub use login::Registration;
+
+/// The auth service. Cheap to clone (one `Arc`); share one per process.
+///
+/// ```
+/// use std::sync::Arc;
+/// use authkit_core::{Auth, AuthConfig, ClientInfo};
+/// use authkit_core::dto::{LoginRequest, RegisterRequest};
+/// use authkit_core::memory::MemoryStore;
+/// use authkit_core::password::HashParams;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let config = AuthConfig::builder()
+///     .hs256_secret("a secret of at least thirty-two bytes!!")
+///     .hash_params(HashParams::insecure_fast_for_tests())
+///     .build()?;
+/// let auth = Auth::builder(config, Arc::new(MemoryStore::new())).build();
+///
+/// let register = RegisterRequest {
+///     email: "ada@example.com".into(),
+///     password: "a long and unusual passphrase".into(),
+///     username: None,
+/// };
+/// auth.register(register, &ClientInfo::default()).await?;
+///
+/// let login = LoginRequest {
+///     email: Some("ada@example.com".into()),
+///     username: None,
+///     password: "a long and unusual passphrase".into(),
+/// };
+/// let tokens = auth.login(login, &ClientInfo::default()).await?;
+/// let claims = auth.authenticate(&tokens.access_token).await?;
+/// assert_eq!(claims.role.as_str(), "user");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Auth {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: AuthConfig,
+    store: Arc<dyn Store>,
+    hasher: PasswordHasher,
+    jwt: JwtCodec,
+    mailer: Arc<dyn Mailer>,
+    events: Arc<dyn EventSink>,
+    clock: Arc<dyn Clock>,
+    session_cache: Mutex<HashMap<SessionId, (bool, OffsetDateTime)>>,
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auth")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`Auth`]; see [`Auth::builder`].
+pub struct AuthBuilder {
+    config: AuthConfig,
+    store: Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+    events: Arc<dyn EventSink>,
+    clock: Arc<dyn Clock>,
+}
+
+impl AuthBuilder {
+    /// Where mail goes (default: [`ConsoleMailer`], which logs links — development only).
+    pub fn mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = mailer;
+        self
+    }
+
+    /// Where events go (default: [`TracingSink`]).
+    pub fn events(mut self, events: Arc<dyn EventSink>) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// The clock (default: [`SystemClock`]).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The service.
+    pub fn build(self) -> Auth {
+        let c = &self.config;
+        let jwt = JwtCodec::new(
+            c.keys.clone(),
+            c.issuer.clone(),
+            c.audience.clone(),
+            c.access_ttl,
+            c.leeway,
+        );
+        let hasher = PasswordHasher::new(c.hash_params, c.hash_concurrency);
+        Auth {
+            inner: Arc::new(Inner {
+                jwt,
+                hasher,
+                config: self.config,
+                store: self.store,
+                mailer: self.mailer,
+                events: self.events,
+                clock: self.clock,
+                session_cache: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+}
+
+impl Auth {
+    /// A builder over `store`, with the console mailer, the tracing event sink and the system
+    /// clock until told otherwise.
+    pub fn builder(config: AuthConfig, store: Arc<dyn Store>) -> AuthBuilder {
+        AuthBuilder {
+            config,
+            store,
+            mailer: Arc::new(ConsoleMailer),
+            events: Arc::new(TracingSink),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AuthConfig {
+        &self.inner.config
+    }
+
+    /// The store (for readiness checks and for applications that share it).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The password hasher (its `verifications()` counter is useful in tests and metrics).
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.inner.hasher
+    }
+
+    /// The JWT codec: minting and validation.
+    pub fn jwt(&self) -> &JwtCodec {
+        &self.inner.jwt
+    }
+
+    /// The public keys, as served at `/.well-known/jwks.json`.
+    pub fn jwks(&self) -> &jsonwebtoken::jwk::JwkSet {
+        self.inner.config.keys.jwks()
+    }
+
+    /// Checks the store answers (for `/readyz`).
+    pub async fn ready(&self) -> Result<(), AuthError> {
+        Ok(self.inner.store.ping().await?)
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    async fn emit(&self, event: AuthEvent) {
+        self.inner.events.record(event).await;
+    }
+
+    fn event(&self, kind: EventKind) -> AuthEvent {
+        AuthEvent::new(kind, self.now())
+    }
+
+    /// Sends mail in the background: neither a slow mail server nor its failure delays or
+    /// changes the answer (which would tell whether an address has an account).
+    fn send_mail(&self, mail: Mail) {
+        let mailer = Arc::clone(&self.inner.mailer);
+        tokio::spawn(async move {
+            let (to, kind) = (mail.to.clone(), mail.kind);
+            if let Err(err) = mailer.send(mail).await {
+                tracing::warn!(target: "authkit::mail", %err, ?kind, %to, "mail not delivered");
+            }
+        });
+    }
+
+    /// Verifies `password` against the stored hash of `user`, or against a dummy hash when
+    /// there is no user, so both cost one verification.
+    async fn check_password(
+        &self,
+        user: Option<&User>,
+        password: &SecretString,
+    ) -> Result<bool, AuthError> {
+        let Some(user) = user else {
+            self.inner.hasher.verify_dummy(password).await;
+            return Ok(false);
+        };
+        match self
+            .inner
+            .hasher
+            .verify(password, &user.password_hash)
+            .await?
+        {
+            Verification::Invalid => Ok(false),
+            Verification::Valid { needs_rehash } => {
+                if needs_rehash {
+                    self.rehash(user, password).await;
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    /// Replaces a legacy or weaker hash after a successful verification. Best effort: a failure
+    /// is logged and the next login tries again.
+    async fn rehash(&self, user: &User, password: &SecretString) {
+        let result = async {
+            let hash = self.inner.hasher.hash(password).await?;
+            self.inner
+                .store
+                .set_password_hash(user.id, &hash, self.now())
+                .await?;
+            Ok::<_, AuthError>(())
+        }
+        .await;
+        if let Err(err) = result {
+            tracing::warn!(target: "authkit", user = %user.id, %err, "password rehash failed");
+        }
+    }
+
+    /// Starts a session for `user` and returns its first token pair.
+    async fn start_session(
+        &self,
+        user: &User,
+        client: &ClientInfo,
+    ) -> Result<TokenPair, AuthError> {
+        let now = self.now();
+        let c = &self.inner.config;
+        let session = Session {
+            id: new_id(),
+            user_id: user.id,
+            created_at: now,
+            last_used_at: now,
+            idle_expires_at: now + c.refresh_idle_ttl,
+            expires_at: now + c.refresh_absolute_ttl,
+            revoked_at: None,
+            user_agent: client.user_agent.clone(),
+            ip: client.ip,
+        };
+        let refresh = OpaqueToken::generate();
+        self.inner
+            .store
+            .create_session(&session, &refresh.hash())
+            .await?;
+        self.token_pair(user, &session, &refresh, now)
+    }
+
+    fn token_pair(
+        &self,
+        user: &User,
+        session: &Session,
+        refresh: &OpaqueToken,
+        now: OffsetDateTime,
+    ) -> Result<TokenPair, AuthError> {
+        let (access_token, claims) = self.inner.jwt.mint(user.id, session.id, &user.role, now)?;
+        let refresh_expires = session.idle_expires_at.min(session.expires_at);
+        Ok(TokenPair {
+            access_token,
+            token_type: "Bearer".into(),
+            expires_in: claims.exp - claims.iat,
+            refresh_token: refresh.text().expose().to_owned(),
+            refresh_expires_in: (refresh_expires - now).whole_seconds(),
+            session_id: session.id,
+        })
+    }
+
+    /// Loads the account behind a token's `sub`; a deleted or disabled account is treated like
+    /// an invalid token.
+    async fn active_user(&self, claims: &AccessClaims) -> Result<User, AuthError> {
+        match self.inner.store.user_by_id(claims.sub).await? {
+            Some(user) if user.status == UserStatus::Active => Ok(user),
+            _ => Err(AuthError::InvalidAccessToken("account gone or disabled")),
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! Refresh-token rotation, reuse detection, sessions and access-token authentication.
+//!
+//! A session is a refresh-token family. Each refresh swaps the presented token for a new one
+//! in one atomic store operation ([`SessionStore::rotate_refresh_token`]). When that fails, the
+//! token is looked up to tell why: a token that was already rotated out is a replay (RFC 9700
+//! 4.14), and the whole family is revoked, unless it comes back within the configured grace
+//! window, which tolerates a client that lost the answer to its previous refresh.
+//!
+//! [`SessionStore::rotate_refresh_token`]: crate::store::SessionStore::rotate_refresh_token
+
+use time::OffsetDateTime;
+
+use super::Auth;
+use crate::config::SessionCheck;
+use crate::dto::{SessionView, TokenPair};
+use crate::error::AuthError;
+use crate::events::EventKind;
+use crate::jwt::AccessClaims;
+use crate::model::{ClientInfo, Session, SessionId, UserStatus};
+use crate::store::{RefreshTokenRecord, Rotation, SessionRevocation};
+use crate::token::OpaqueToken;
+
+/// Entries kept in the session-liveness cache before it is cleared.
+const SESSION_CACHE_CAPACITY: usize = 100_000;
+
+impl Auth {
+    /// Exchanges a refresh token for a new pair. Unknown, expired, revoked and reused tokens
+    /// all fail with `invalid_refresh_token`; a reused one also revokes its family and emits
+    /// `auth.token.reuse_detected`.
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        client: &ClientInfo,
+    ) -> Result<TokenPair, AuthError> {
+        let old =
+            OpaqueToken::hash_presented(refresh_token).ok_or(AuthError::InvalidRefreshToken)?;
+        let new = OpaqueToken::generate();
+        let now = self.now();
+        let rotation = Rotation {
+            old,
+            new: new.hash(),
+            now,
+            idle_expires_at: now + self.inner.config.refresh_idle_ttl,
+        };
+        let session = match self.inner.store.rotate_refresh_token(&rotation).await? {
+            Some(session) => session,
+            None => self.refresh_not_rotated(&rotation, client).await?,
+        };
+
+        let user = match self.inner.store.user_by_id(session.user_id).await? {
+            Some(user) if user.status == UserStatus::Active => user,
+            _ => {
+                self.revoke_family(&session, now, "account gone or disabled")
+                    .await?;
+                return Err(AuthError::InvalidRefreshToken);
+            }
+        };
+        let pair = self.token_pair(&user, &session, &new, now)?;
+        self.emit(
+            self.event(EventKind::TokenRefreshed)
+                .user(user.id)
+                .session(session.id)
+                .ip(client.ip),
+        )
+        .await;
+        Ok(pair)
+    }
+
+    /// Decides what a failed rotation means: a grace-window retry (which gets a new token in
+    /// the family), a replay (which revokes it), or simply an invalid token.
+    async fn refresh_not_rotated(
+        &self,
+        rotation: &Rotation,
+        client: &ClientInfo,
+    ) -> Result<Session, AuthError> {
+        let now = rotation.now;
+        let Some(RefreshTokenRecord { session, used_at }) =
+            self.inner.store.find_refresh_token(&rotation.old).await?
+        else {
+            return Err(AuthError::InvalidRefreshToken);
+        };
+        let Some(used_at) = used_at else {
+            // Unused but not rotatable: its session expired or was revoked.
+            return Err(AuthError::InvalidRefreshToken);
+        };
+        if !session.is_active(now) {
+            return Err(AuthError::InvalidRefreshToken);
+        }
+        let grace = self.inner.config.refresh_grace;
+        if grace.is_positive() && now - used_at < grace {
+            let added = self
+                .inner
+                .store
+                .add_refresh_token(session.id, &rotation.new, now, rotation.idle_expires_at)
+                .await?;
+            if added {
+                let mut session = session;
+                session.last_used_at = now;
+                session.idle_expires_at = rotation.idle_expires_at;
+                return Ok(session);
+            }
+            return Err(AuthError::InvalidRefreshToken);
+        }
+        self.revoke_family(&session, now, "refresh token reused")
+            .await?;
+        self.emit(
+            self.event(EventKind::TokenReuseDetected)
+                .user(session.user_id)
+                .session(session.id)
+                .ip(client.ip),
+        )
+        .await;
+        Err(AuthError::InvalidRefreshToken)
+    }
+
+    async fn revoke_family(
+        &self,
+        session: &Session,
+        now: OffsetDateTime,
+        why: &str,
+    ) -> Result<(), AuthError> {
+        let revoked = self
+            .inner
+            .store
+            .revoke_session(session.user_id, session.id, now)
+            .await?;
+        self.forget_session(session.id);
+        if revoked {
+            self.emit(
+                self.event(EventKind::SessionRevoked)
+                    .user(session.user_id)
+                    .session(session.id)
+                    .detail(format!("reason={why}")),
+            )
+            .await;
+        }
+        Ok(())
+    }
+
+    /// Validates an access token: signature, algorithm, `typ`, issuer, audience, expiry. Pure
+    /// and synchronous; it does not consult the store even under [`SessionCheck::Store`] (use
+    /// [`authenticate`](Self::authenticate) for that).
+    pub fn validate_access_token(&self, token: &str) -> Result<AccessClaims, AuthError> {
+        self.inner.jwt.validate(token, self.now())
+    }
+
+    /// Authenticates a bearer token: validates it and, under [`SessionCheck::Store`], checks
+    /// its session is still live (cached briefly in-process).
+    pub async fn authenticate(&self, token: &str) -> Result<AccessClaims, AuthError> {
+        let claims = self.validate_access_token(token)?;
+        if let SessionCheck::Store { cache_ttl } = self.inner.config.session_check {
+            let now = self.now();
+            let cached = self.cached_session(claims.sid, now, cache_ttl);
+            let live = match cached {
+                Some(live) => live,
+                None => {
+                    let live = self
+                        .inner
+                        .store
+                        .session(claims.sid)
+                        .await?
+                        .is_some_and(|s| s.user_id == claims.sub && s.is_active(now));
+                    self.cache_session(claims.sid, live, now);
+                    live
+                }
+            };
+            if !live {
+                return Err(AuthError::InvalidAccessToken("session revoked or expired"));
+            }
+        }
+        Ok(claims)
+    }
+
+    fn cached_session(
+        &self,
+        id: SessionId,
+        now: OffsetDateTime,
+        ttl: time::Duration,
+    ) -> Option<bool> {
+        let cache = self
+            .inner
+            .session_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(&id)
+            .filter(|(_, checked_at)| now - *checked_at < ttl)
+            .map(|(live, _)| *live)
+    }
+
+    fn cache_session(&self, id: SessionId, live: bool, now: OffsetDateTime) {
+        let mut cache = self
+            .inner
+            .session_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= SESSION_CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(id, (live, now));
+    }
+
+    fn forget_session(&self, id: SessionId) {
+        self.inner
+            .session_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+
+    /// Revokes the caller's current session (`POST /auth/logout`).
+    pub async fn logout(&self, claims: &AccessClaims) -> Result<(), AuthError> {
+        let now = self.now();
+        let revoked = self
+            .inner
+            .store
+            .revoke_session(claims.sub, claims.sid, now)
+            .await?;
+        self.forget_session(claims.sid);
+        if revoked {
+            self.emit(
+                self.event(EventKind::SessionRevoked)
+                    .user(claims.sub)
+                    .session(claims.sid)
+                    .detail("reason=logout"),
+            )
+            .await;
+        }
+        Ok(())
+    }
+
+    /// Revokes every session of the caller (`POST /auth/logout-all`).
+    pub async fn logout_all(&self, claims: &AccessClaims) -> Result<(), AuthError> {
+        let now = self.now();
+        let sessions = self.inner.store.list_sessions(claims.sub, now).await?;
+        let revoked = self
+            .inner
+            .store
+            .revoke_sessions(claims.sub, SessionRevocation::All, now)
+            .await?;
+        for s in &sessions {
+            self.forget_session(s.id);
+        }
+        self.forget_session(claims.sid);
+        self.emit(
+            self.event(EventKind::SessionRevoked)
+                .user(claims.sub)
+                .detail(format!("reason=logout_all count={revoked}")),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// The caller's live sessions, newest first, the current one marked.
+    pub async fn sessions(&self, claims: &AccessClaims) -> Result<Vec<SessionView>, AuthError> {
+        let sessions = self
+            .inner
+            .store
+            .list_sessions(claims.sub, self.now())
+            .await?;
+        Ok(sessions
+            .iter()
+            .map(|s| SessionView::new(s, claims.sid))
+            .collect())
+    }
+
+    /// Revokes one of the caller's sessions; another user's session is `not_found`, exactly like
+    /// a session that does not exist.
+    pub async fn revoke_own_session(
+        &self,
+        claims: &AccessClaims,
+        id: SessionId,
+    ) -> Result<(), AuthError> {
+        let revoked = self
+            .inner
+            .store
+            .revoke_session(claims.sub, id, self.now())
+            .await?;
+        if !revoked {
+            return Err(AuthError::NotFound);
+        }
+        self.forget_session(id);
+        self.emit(
+            self.event(EventKind::SessionRevoked)
+                .user(claims.sub)
+                .session(id)
+                .detail("reason=revoked_by_owner"),
+        )
+        .await;
+        Ok(())
+    }
+}

@@ -1,0 +1,596 @@
+//! Configuration, built and validated once at startup.
+//!
+//! [`AuthConfig::builder`] checks every setting when [`build`](AuthConfigBuilder::build) is
+//! called, and a bad one is a [`ConfigError`] naming it: a deployment with a short JWT secret or
+//! a nonsensical TTL never starts, rather than failing at the first request.
+
+use std::fmt;
+
+use time::Duration;
+
+use crate::jwt::{JwtKey, KeyRing};
+use crate::password::HashParams;
+use crate::policy::PasswordPolicy;
+
+/// A rejected setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid setting `{setting}`: {message}")]
+pub struct ConfigError {
+    /// The setting's name, as the builder method is called.
+    pub setting: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// An error about `setting`.
+    pub fn new(setting: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            setting,
+            message: message.into(),
+        }
+    }
+}
+
+/// Whether extracting an access token also checks that its session is still live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionCheck {
+    /// A token is valid until `exp` (at most the access TTL after a logout). No I/O per request.
+    #[default]
+    Stateless,
+    /// Every authenticated request also checks the session in the store; results are cached
+    /// in-process for `cache_ttl` (a logout on this instance clears its entry at once).
+    Store {
+        /// How long a session's liveness is cached.
+        cache_ttl: Duration,
+    },
+}
+
+/// Failed-login throttling: after `free_attempts` consecutive failures for one identifier, each
+/// further attempt waits `base_delay * 2^(failures - free_attempts)`, capped at `max_delay`.
+/// Never a permanent lock: the counter restarts after `reset_after` without failures, and a
+/// successful login clears it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginThrottle {
+    /// Failures allowed before the back-off starts (default 5).
+    pub free_attempts: u32,
+    /// The first delay (default 1 s).
+    pub base_delay: Duration,
+    /// The longest delay (default 15 min).
+    pub max_delay: Duration,
+    /// A quiet period after which the counter restarts (default 24 h).
+    pub reset_after: Duration,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        Self {
+            free_attempts: 5,
+            base_delay: Duration::seconds(1),
+            max_delay: Duration::minutes(15),
+            reset_after: Duration::hours(24),
+        }
+    }
+}
+
+impl LoginThrottle {
+    /// How long an identifier with `failures` consecutive failures must wait after the last one.
+    pub fn delay_after(&self, failures: u32) -> Duration {
+        if failures < self.free_attempts {
+            return Duration::ZERO;
+        }
+        let doublings = (failures - self.free_attempts).min(30);
+        let delay = self.base_delay.saturating_mul(1i32 << doublings);
+        delay.min(self.max_delay)
+    }
+}
+
+/// The validated configuration of an [`Auth`](crate::Auth) service.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub(crate) keys: KeyRing,
+    pub(crate) issuer: String,
+    pub(crate) audience: String,
+    pub(crate) access_ttl: Duration,
+    pub(crate) leeway: Duration,
+    pub(crate) refresh_idle_ttl: Duration,
+    pub(crate) refresh_absolute_ttl: Duration,
+    pub(crate) refresh_grace: Duration,
+    pub(crate) verify_token_ttl: Duration,
+    pub(crate) reset_token_ttl: Duration,
+    pub(crate) email_change_ttl: Duration,
+    pub(crate) require_email_verification: bool,
+    pub(crate) policy: PasswordPolicy,
+    pub(crate) hash_params: HashParams,
+    pub(crate) hash_concurrency: usize,
+    pub(crate) public_url: String,
+    pub(crate) session_check: SessionCheck,
+    pub(crate) throttle: LoginThrottle,
+}
+
+impl AuthConfig {
+    /// A builder with the secure defaults of DESIGN.md; only a signing key is required.
+    ///
+    /// ```
+    /// use authkit_core::AuthConfig;
+    ///
+    /// let config = AuthConfig::builder()
+    ///     .hs256_secret("a secret of at least thirty-two bytes!!")
+    ///     .issuer("https://auth.example.com")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(config.issuer(), "https://auth.example.com");
+    ///
+    /// let err = AuthConfig::builder().hs256_secret("short").build().unwrap_err();
+    /// assert_eq!(err.setting, "hs256_secret");
+    /// ```
+    pub fn builder() -> AuthConfigBuilder {
+        AuthConfigBuilder::default()
+    }
+
+    /// The `iss` of minted tokens.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The `aud` of minted tokens.
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    /// The access-token lifetime.
+    pub fn access_ttl(&self) -> Duration {
+        self.access_ttl
+    }
+
+    /// The base of links in mails.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Whether login needs a verified address.
+    pub fn require_email_verification(&self) -> bool {
+        self.require_email_verification
+    }
+
+    /// The session check mode.
+    pub fn session_check(&self) -> SessionCheck {
+        self.session_check
+    }
+
+    /// The password policy.
+    pub fn policy(&self) -> &PasswordPolicy {
+        &self.policy
+    }
+
+    /// The key ring.
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+}
+
+/// Builds an [`AuthConfig`]; see [`AuthConfig::builder`].
+#[derive(Default)]
+pub struct AuthConfigBuilder {
+    hs256_secret: Option<Vec<u8>>,
+    keys: Option<KeyRing>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    access_ttl: Option<Duration>,
+    leeway: Option<Duration>,
+    refresh_idle_ttl: Option<Duration>,
+    refresh_absolute_ttl: Option<Duration>,
+    refresh_grace: Option<Duration>,
+    verify_token_ttl: Option<Duration>,
+    reset_token_ttl: Option<Duration>,
+    email_change_ttl: Option<Duration>,
+    require_email_verification: bool,
+    password_min_length: Option<usize>,
+    hash_params: Option<HashParams>,
+    hash_concurrency: Option<usize>,
+    public_url: Option<String>,
+    session_check: SessionCheck,
+    throttle: Option<LoginThrottle>,
+}
+
+impl fmt::Debug for AuthConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfigBuilder")
+            .field(
+                "hs256_secret",
+                &self.hs256_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("keys", &self.keys)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthConfigBuilder {
+    /// Signs with HS256 under this secret (at least 32 bytes), key id `hs256-1`.
+    pub fn hs256_secret(mut self, secret: impl AsRef<[u8]>) -> Self {
+        self.hs256_secret = Some(secret.as_ref().to_vec());
+        self
+    }
+
+    /// Signs and verifies with this key ring (any algorithm, several verification keys).
+    pub fn key_ring(mut self, keys: KeyRing) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// The `iss` claim (default `authkit`).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// The `aud` claim (default `authkit`).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Access-token lifetime (default 15 min; 10 s to 24 h).
+    pub fn access_ttl(mut self, ttl: Duration) -> Self {
+        self.access_ttl = Some(ttl);
+        self
+    }
+
+    /// Clock-skew leeway on `exp`/`nbf` (default 10 s; at most 5 min).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = Some(leeway);
+        self
+    }
+
+    /// A session expires after this long unused (default 14 days).
+    pub fn refresh_idle_ttl(mut self, ttl: Duration) -> Self {
+        self.refresh_idle_ttl = Some(ttl);
+        self
+    }
+
+    /// A session expires this long after login, however used (default 30 days).
+    pub fn refresh_absolute_ttl(mut self, ttl: Duration) -> Self {
+        self.refresh_absolute_ttl = Some(ttl);
+        self
+    }
+
+    /// A rotated-out refresh token presented within this window after its rotation gets a new
+    /// token in the same family instead of revoking it (default 0: any reuse revokes; at most 60 s).
+    pub fn refresh_grace(mut self, grace: Duration) -> Self {
+        self.refresh_grace = Some(grace);
+        self
+    }
+
+    /// E-mail verification token lifetime (default 24 h).
+    pub fn verify_token_ttl(mut self, ttl: Duration) -> Self {
+        self.verify_token_ttl = Some(ttl);
+        self
+    }
+
+    /// Password reset token lifetime (default 1 h).
+    pub fn reset_token_ttl(mut self, ttl: Duration) -> Self {
+        self.reset_token_ttl = Some(ttl);
+        self
+    }
+
+    /// E-mail change token lifetime (default 24 h).
+    pub fn email_change_ttl(mut self, ttl: Duration) -> Self {
+        self.email_change_ttl = Some(ttl);
+        self
+    }
+
+    /// Login needs a verified address, and registration answers alike for new and taken
+    /// addresses (default off).
+    pub fn require_email_verification(mut self, required: bool) -> Self {
+        self.require_email_verification = required;
+        self
+    }
+
+    /// Policy minimum password length in code points (default 15; at least 8).
+    pub fn password_min_length(mut self, min: usize) -> Self {
+        self.password_min_length = Some(min);
+        self
+    }
+
+    /// Argon2id parameters (default m=19456 KiB, t=2, p=1). Lower them only in tests.
+    pub fn hash_params(mut self, params: HashParams) -> Self {
+        self.hash_params = Some(params);
+        self
+    }
+
+    /// How many hashes may run at once (default: the number of cores).
+    pub fn hash_concurrency(mut self, permits: usize) -> Self {
+        self.hash_concurrency = Some(permits);
+        self
+    }
+
+    /// The base URL of links in mails (default `http://localhost:8080`).
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
+    /// Whether extractors also check the session (default [`SessionCheck::Stateless`]).
+    pub fn session_check(mut self, check: SessionCheck) -> Self {
+        self.session_check = check;
+        self
+    }
+
+    /// Failed-login throttling (default: 5 free attempts, then 1 s doubling to 15 min).
+    pub fn login_throttle(mut self, throttle: LoginThrottle) -> Self {
+        self.throttle = Some(throttle);
+        self
+    }
+
+    /// Validates every setting.
+    pub fn build(self) -> Result<AuthConfig, ConfigError> {
+        let keys = match (self.keys, self.hs256_secret) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::new(
+                    "hs256_secret",
+                    "set either hs256_secret or key_ring, not both",
+                ));
+            }
+            (Some(keys), None) => keys,
+            (None, Some(secret)) => KeyRing::new(JwtKey::hs256("hs256-1", &secret)?),
+            (None, None) => {
+                return Err(ConfigError::new(
+                    "hs256_secret",
+                    "no signing key: set hs256_secret (32+ bytes) or key_ring",
+                ));
+            }
+        };
+
+        let issuer = non_empty("issuer", self.issuer.unwrap_or_else(|| "authkit".into()))?;
+        let audience = non_empty(
+            "audience",
+            self.audience.unwrap_or_else(|| "authkit".into()),
+        )?;
+        let access_ttl = within(
+            "access_ttl",
+            self.access_ttl.unwrap_or(Duration::minutes(15)),
+            Duration::seconds(10),
+            Duration::hours(24),
+        )?;
+        let leeway = within(
+            "leeway",
+            self.leeway.unwrap_or(Duration::seconds(10)),
+            Duration::ZERO,
+            Duration::minutes(5),
+        )?;
+        let refresh_idle_ttl = within(
+            "refresh_idle_ttl",
+            self.refresh_idle_ttl.unwrap_or(Duration::days(14)),
+            Duration::minutes(1),
+            Duration::days(400),
+        )?;
+        let refresh_absolute_ttl = within(
+            "refresh_absolute_ttl",
+            self.refresh_absolute_ttl.unwrap_or(Duration::days(30)),
+            Duration::minutes(1),
+            Duration::days(400),
+        )?;
+        if refresh_absolute_ttl < refresh_idle_ttl {
+            return Err(ConfigError::new(
+                "refresh_absolute_ttl",
+                "must not be shorter than refresh_idle_ttl",
+            ));
+        }
+        if refresh_idle_ttl <= access_ttl {
+            return Err(ConfigError::new(
+                "refresh_idle_ttl",
+                "must be longer than access_ttl",
+            ));
+        }
+        let refresh_grace = within(
+            "refresh_grace",
+            self.refresh_grace.unwrap_or(Duration::ZERO),
+            Duration::ZERO,
+            Duration::seconds(60),
+        )?;
+        let token_ttl = |name, value: Option<Duration>, default| {
+            within(
+                name,
+                value.unwrap_or(default),
+                Duration::minutes(1),
+                Duration::days(7),
+            )
+        };
+        let verify_token_ttl = token_ttl(
+            "verify_token_ttl",
+            self.verify_token_ttl,
+            Duration::hours(24),
+        )?;
+        let reset_token_ttl =
+            token_ttl("reset_token_ttl", self.reset_token_ttl, Duration::hours(1))?;
+        let email_change_ttl = token_ttl(
+            "email_change_ttl",
+            self.email_change_ttl,
+            Duration::hours(24),
+        )?;
+
+        let policy = PasswordPolicy::new(self.password_min_length.unwrap_or(15))?;
+        let hash_params = self.hash_params.unwrap_or_default();
+        let hash_concurrency = self
+            .hash_concurrency
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        if hash_concurrency == 0 {
+            return Err(ConfigError::new("hash_concurrency", "must be at least 1"));
+        }
+
+        let public_url = self
+            .public_url
+            .unwrap_or_else(|| "http://localhost:8080".into());
+        if !(public_url.starts_with("https://") || public_url.starts_with("http://"))
+            || public_url.contains(['#', '?', ' '])
+        {
+            return Err(ConfigError::new(
+                "public_url",
+                format!("{public_url:?} is not an http(s) base URL without query or fragment"),
+            ));
+        }
+        let public_url = public_url.trim_end_matches('/').to_owned();
+
+        if let SessionCheck::Store { cache_ttl } = self.session_check {
+            within(
+                "session_check",
+                cache_ttl,
+                Duration::ZERO,
+                Duration::minutes(5),
+            )?;
+        }
+        let throttle = self.throttle.unwrap_or_default();
+        if throttle.free_attempts == 0
+            || throttle.base_delay <= Duration::ZERO
+            || throttle.max_delay < throttle.base_delay
+            || throttle.reset_after < throttle.max_delay
+        {
+            return Err(ConfigError::new(
+                "login_throttle",
+                "need free_attempts >= 1, 0 < base_delay <= max_delay <= reset_after",
+            ));
+        }
+
+        Ok(AuthConfig {
+            keys,
+            issuer,
+            audience,
+            access_ttl,
+            leeway,
+            refresh_idle_ttl,
+            refresh_absolute_ttl,
+            refresh_grace,
+            verify_token_ttl,
+            reset_token_ttl,
+            email_change_ttl,
+            require_email_verification: self.require_email_verification,
+            policy,
+            hash_params,
+            hash_concurrency,
+            public_url,
+            session_check: self.session_check,
+            throttle,
+        })
+    }
+}
+
+fn non_empty(setting: &'static str, value: String) -> Result<String, ConfigError> {
+    if value.trim().is_empty() {
+        Err(ConfigError::new(setting, "must not be empty"))
+    } else {
+        Ok(value)
+    }
+}
+
+fn within(
+    setting: &'static str,
+    value: Duration,
+    min: Duration,
+    max: Duration,
+) -> Result<Duration, ConfigError> {
+    if value < min || value > max {
+        Err(ConfigError::new(
+            setting,
+            format!("{value} is outside {min}..={max}"),
+        ))
+    } else {
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn hs256_secret_under_32_bytes_is_refused() {
+        let err = AuthConfig::builder()
+            .hs256_secret(&SECRET[..31])
+            .build()
+            .unwrap_err();
+        assert_eq!(err.setting, "hs256_secret");
+        assert!(err.to_string().contains("32"), "{err}");
+        assert!(AuthConfig::builder().hs256_secret(SECRET).build().is_ok());
+    }
+
+    #[test]
+    fn missing_key_is_an_error_naming_the_setting() {
+        let err = AuthConfig::builder().build().unwrap_err();
+        assert_eq!(err.setting, "hs256_secret");
+    }
+
+    #[test]
+    fn policy_minimum_below_8_is_refused() {
+        let err = AuthConfig::builder()
+            .hs256_secret(SECRET)
+            .password_min_length(7)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.setting, "password_min_length");
+        assert!(
+            AuthConfig::builder()
+                .hs256_secret(SECRET)
+                .password_min_length(8)
+                .build()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn nonsensical_ttls_are_refused() {
+        let base = || AuthConfig::builder().hs256_secret(SECRET);
+        assert_eq!(
+            base()
+                .access_ttl(Duration::ZERO)
+                .build()
+                .unwrap_err()
+                .setting,
+            "access_ttl"
+        );
+        assert_eq!(
+            base()
+                .refresh_idle_ttl(Duration::days(40))
+                .build()
+                .unwrap_err()
+                .setting,
+            "refresh_absolute_ttl"
+        );
+        assert_eq!(
+            base()
+                .reset_token_ttl(Duration::days(30))
+                .build()
+                .unwrap_err()
+                .setting,
+            "reset_token_ttl"
+        );
+        assert_eq!(
+            base().public_url("ftp://x").build().unwrap_err().setting,
+            "public_url"
+        );
+    }
+
+    #[test]
+    fn debug_output_of_config_and_builder_contains_no_secret() {
+        let builder = AuthConfig::builder().hs256_secret(SECRET);
+        assert!(!format!("{builder:?}").contains(SECRET));
+        let config = builder.build().unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains(SECRET), "{debug}");
+        assert!(!debug.contains("0123456789abcdef"), "{debug}");
+    }
+
+    #[test]
+    fn throttle_delay_doubles_after_the_free_attempts_and_is_capped() {
+        let t = LoginThrottle::default();
+        assert_eq!(t.delay_after(4), Duration::ZERO);
+        assert_eq!(t.delay_after(5), Duration::seconds(1));
+        assert_eq!(t.delay_after(6), Duration::seconds(2));
+        assert_eq!(t.delay_after(9), Duration::seconds(16));
+        assert_eq!(t.delay_after(40), Duration::minutes(15));
+        assert_eq!(t.delay_after(u32::MAX), Duration::minutes(15));
+    }
+}

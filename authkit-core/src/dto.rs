@@ -1,0 +1,305 @@
+//! The wire contract's bodies, shared by every adapter: requests deserialize into these, answers
+//! serialize from these, so both frameworks speak the same JSON by construction.
+//!
+//! Request bodies reject unknown fields (a typo such as `pasword` is a 400, not a silent
+//! default). Secrets deserialize into [`SecretString`] and never appear in `Debug` output.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::model::{Role, Session, SessionId, User, UserId, UserStatus};
+use crate::secret::SecretString;
+
+/// `POST /auth/register`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// The address.
+    pub email: String,
+    /// The password.
+    pub password: SecretString,
+    /// An optional username.
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+/// `POST /auth/login`: an e-mail address or a username, and the password.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Sign in by address…
+    #[serde(default)]
+    pub email: Option<String>,
+    /// …or by username.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The password.
+    pub password: SecretString,
+}
+
+/// `POST /auth/refresh`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The refresh token of the last pair.
+    pub refresh_token: SecretString,
+}
+
+/// `PATCH /auth/me`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    /// The new username; `null` removes it.
+    pub username: Option<String>,
+}
+
+/// `DELETE /auth/me`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteMeRequest {
+    /// The current password, to confirm.
+    pub password: SecretString,
+}
+
+/// `POST /auth/password/change`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The current password.
+    pub current_password: SecretString,
+    /// The new password.
+    pub new_password: SecretString,
+}
+
+/// `POST /auth/password-reset/request` and `POST /auth/email/verify/request`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailRequest {
+    /// The address.
+    pub email: String,
+}
+
+/// `POST /auth/password-reset/confirm`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    /// The token from the reset link.
+    pub token: SecretString,
+    /// The new password.
+    pub new_password: SecretString,
+}
+
+/// `POST /auth/email/verify`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmailRequest {
+    /// The token from the verification link.
+    pub token: SecretString,
+}
+
+/// `POST /auth/email/change`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeEmailRequest {
+    /// The new address.
+    pub new_email: String,
+    /// The current password, to confirm.
+    pub password: SecretString,
+}
+
+/// `PATCH /auth/admin/users/{id}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminUpdateRequest {
+    /// A new role.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// A new status (disabling revokes every session).
+    #[serde(default)]
+    pub status: Option<UserStatus>,
+}
+
+/// `GET /auth/admin/users` query parameters.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminListQuery {
+    /// Page size, 1 to 100 (default 50).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Only this role.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Only this status (`active`, `disabled`).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Only users whose address or username contains this text (case-insensitive).
+    #[serde(default)]
+    pub q: Option<String>,
+}
+
+/// `POST /auth/token` (OAuth2, form-encoded): `grant_type=password` with `username` (an address
+/// or a username) and `password`, or `grant_type=refresh_token` with `refresh_token`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TokenRequest {
+    /// `password` or `refresh_token`.
+    #[serde(default)]
+    pub grant_type: Option<String>,
+    /// For the password grant.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// For the password grant.
+    #[serde(default)]
+    pub password: Option<SecretString>,
+    /// For the refresh grant.
+    #[serde(default)]
+    pub refresh_token: Option<SecretString>,
+    /// Accepted and ignored (authkit has no scopes).
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+/// An access token and a refresh token. `Debug` hides both.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPair {
+    /// The JWT access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// The opaque refresh token (single use).
+    pub refresh_token: String,
+    /// Seconds until the session expires if not refreshed.
+    pub refresh_expires_in: i64,
+    /// The session (refresh-token family) id.
+    pub session_id: SessionId,
+}
+
+impl fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("access_token", &"[redacted]")
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &"[redacted]")
+            .field("refresh_expires_in", &self.refresh_expires_in)
+            .field("session_id", &self.session_id)
+            .finish()
+    }
+}
+
+/// A user as the wire shows it: never the hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    /// The id.
+    pub id: UserId,
+    /// The address as given.
+    pub email: String,
+    /// The username, if any.
+    pub username: Option<String>,
+    /// The role.
+    pub role: Role,
+    /// `active` or `disabled`.
+    pub status: UserStatus,
+    /// Whether the address is verified.
+    pub email_verified: bool,
+    /// RFC 3339, UTC.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// RFC 3339, UTC.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email.clone(),
+            username: u.username.clone(),
+            role: u.role.clone(),
+            status: u.status,
+            email_verified: u.email_verified,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        Self::from(&u)
+    }
+}
+
+/// `201` answer of `POST /auth/register`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterResponse {
+    /// The new account.
+    pub user: UserView,
+    /// A first token pair (the user is signed in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<TokenPair>,
+}
+
+/// One entry of `GET /auth/sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// The session id.
+    pub id: SessionId,
+    /// RFC 3339, UTC.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// RFC 3339, UTC.
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_used_at: OffsetDateTime,
+    /// The client's user agent at login.
+    pub user_agent: Option<String>,
+    /// The client's IP at login.
+    pub ip: Option<String>,
+    /// Whether this is the session of the token that asked.
+    pub current: bool,
+}
+
+impl SessionView {
+    /// The view of `s`, marked current when it is `current`.
+    pub fn new(s: &Session, current: SessionId) -> Self {
+        Self {
+            id: s.id,
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+            user_agent: s.user_agent.clone(),
+            ip: s.ip.map(|ip| ip.to_string()),
+            current: s.id == current,
+        }
+    }
+}
+
+/// A page of `GET /auth/admin/users`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    /// The users, ordered by id (creation order).
+    pub items: Vec<UserView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// An RFC 6749 5.2 error body, for the OAuth2 token endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthError {
+    /// `invalid_grant`, `unsupported_grant_type`, `invalid_request`, ...
+    pub error: String,
+    /// A human explanation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+}
+
+/// Parses an admin cursor (a user id).
+pub(crate) fn parse_cursor(cursor: &str) -> Option<Uuid> {
+    Uuid::parse_str(cursor).ok()
+}

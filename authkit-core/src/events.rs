@@ -1,0 +1,210 @@
+//! Security events: every flow reports what happened to an [`EventSink`].
+//!
+//! The default sink, [`TracingSink`], writes them to `tracing`; the sqlx store keeps them in its
+//! `auth_events` table (an audit trail, usable as an outbox). Events carry ids, never secrets.
+
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::model::{SessionId, UserId};
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EventKind {
+    /// An account was created.
+    UserCreated,
+    /// A login succeeded.
+    LoginSucceeded,
+    /// A login failed (any cause).
+    LoginFailed,
+    /// An identifier reached the failure threshold and is being throttled.
+    UserLocked,
+    /// A refresh token was rotated.
+    TokenRefreshed,
+    /// A rotated-out refresh token was presented: its family was revoked.
+    TokenReuseDetected,
+    /// A session was revoked (logout, logout-all, session deletion, admin action).
+    SessionRevoked,
+    /// A password was changed by its owner.
+    PasswordChanged,
+    /// A password was reset through a reset token.
+    PasswordReset,
+    /// A password reset was requested for an existing account.
+    PasswordResetRequested,
+    /// An address was verified.
+    EmailVerified,
+    /// An e-mail change was requested.
+    EmailChangeRequested,
+    /// The account's address was changed.
+    EmailChanged,
+    /// An account's profile, role or status was changed.
+    UserUpdated,
+    /// An account was deleted.
+    UserDeleted,
+}
+
+impl EventKind {
+    /// The event's stable name, e.g. `auth.login.success`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::UserCreated => "auth.user_created",
+            Self::LoginSucceeded => "auth.login.success",
+            Self::LoginFailed => "auth.login.failed",
+            Self::UserLocked => "auth.user_locked",
+            Self::TokenRefreshed => "auth.token.refreshed",
+            Self::TokenReuseDetected => "auth.token.reuse_detected",
+            Self::SessionRevoked => "auth.session.revoked",
+            Self::PasswordChanged => "auth.password.changed",
+            Self::PasswordReset => "auth.password.reset",
+            Self::PasswordResetRequested => "auth.password.reset_requested",
+            Self::EmailVerified => "auth.email.verified",
+            Self::EmailChangeRequested => "auth.email.change_requested",
+            Self::EmailChanged => "auth.email.changed",
+            Self::UserUpdated => "auth.user.updated",
+            Self::UserDeleted => "auth.user.deleted",
+        }
+    }
+}
+
+/// One security event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthEvent {
+    /// What happened.
+    pub kind: EventKind,
+    /// When.
+    pub at: OffsetDateTime,
+    /// The account concerned, when known.
+    pub user_id: Option<UserId>,
+    /// The session concerned, when there is one.
+    pub session_id: Option<SessionId>,
+    /// The client's IP, when known.
+    pub ip: Option<IpAddr>,
+    /// A short, non-secret note (e.g. `"reason=disabled"`, `"count=5"`).
+    pub detail: Option<String>,
+}
+
+impl AuthEvent {
+    /// An event of `kind` at `at` with nothing else filled in.
+    pub fn new(kind: EventKind, at: OffsetDateTime) -> Self {
+        Self {
+            kind,
+            at,
+            user_id: None,
+            session_id: None,
+            ip: None,
+            detail: None,
+        }
+    }
+
+    /// Sets the user.
+    pub fn user(mut self, id: UserId) -> Self {
+        self.user_id = Some(id);
+        self
+    }
+
+    /// Sets the session.
+    pub fn session(mut self, id: SessionId) -> Self {
+        self.session_id = Some(id);
+        self
+    }
+
+    /// Sets the client IP.
+    pub fn ip(mut self, ip: Option<IpAddr>) -> Self {
+        self.ip = ip;
+        self
+    }
+
+    /// Sets the note.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// Where events go. Recording must not fail the flow that reports: an implementation logs its
+/// own failures and returns.
+///
+/// ```
+/// use authkit_core::events::{AuthEvent, EventSink};
+///
+/// struct Stdout;
+///
+/// #[async_trait::async_trait]
+/// impl EventSink for Stdout {
+///     async fn record(&self, event: AuthEvent) {
+///         println!("{} user={:?}", event.kind.as_str(), event.user_id);
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait EventSink: Send + Sync + 'static {
+    /// Records one event.
+    async fn record(&self, event: AuthEvent);
+}
+
+/// Writes events to `tracing` at `info` (failures and reuse at `warn`), target `authkit::events`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TracingSink;
+
+#[async_trait]
+impl EventSink for TracingSink {
+    async fn record(&self, e: AuthEvent) {
+        let warn = matches!(
+            e.kind,
+            EventKind::LoginFailed | EventKind::UserLocked | EventKind::TokenReuseDetected
+        );
+        let user = e.user_id.map(|u| u.to_string());
+        let session = e.session_id.map(|s| s.to_string());
+        let ip = e.ip.map(|ip| ip.to_string());
+        if warn {
+            tracing::warn!(target: "authkit::events", event = e.kind.as_str(), user, session, ip, detail = e.detail);
+        } else {
+            tracing::info!(target: "authkit::events", event = e.kind.as_str(), user, session, ip, detail = e.detail);
+        }
+    }
+}
+
+/// Keeps events in memory: for tests.
+#[derive(Debug, Default)]
+pub struct MemorySink {
+    events: Mutex<Vec<AuthEvent>>,
+}
+
+impl MemorySink {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every event recorded so far.
+    pub fn events(&self) -> Vec<AuthEvent> {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// How many events of `kind` were recorded.
+    pub fn count(&self, kind: EventKind) -> usize {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|e| e.kind == kind)
+            .count()
+    }
+}
+
+#[async_trait]
+impl EventSink for MemorySink {
+    async fn record(&self, event: AuthEvent) {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(event);
+    }
+}

@@ -1,0 +1,93 @@
+//! # authkit-core
+//!
+//! The framework-free heart of authkit: every authentication flow of a web service — register,
+//! login, refresh with rotation, logout, per-device sessions, e-mail verification, password
+//! reset, account changes, roles, admin user management — as methods of one service, [`Auth`],
+//! with secure defaults that hold without configuration.
+//!
+//! ## What it does
+//! - **Passwords** ([`password`], [`policy`]): argon2id (m=19456 KiB, t=2, p=1) on blocking
+//!   threads behind a semaphore; NIST SP 800-63B-4 policy (length in code points after NFKC,
+//!   15 by default, 256 at most, a blocklist, never the user's own address); legacy bcrypt and
+//!   weaker argon2 hashes verify and are replaced after a successful login.
+//! - **Access tokens** ([`jwt`]): JWTs with `typ: at+jwt` and `kid`, HS256/RS256/ES256/EdDSA,
+//!   a key ring for rotation, strict validation as a pure synchronous function (the hot path),
+//!   JWKS export so other services verify on their own.
+//! - **Refresh tokens and one-time tokens** ([`token`]): 32 random bytes, only SHA-256 stored,
+//!   rotated on every use; a replayed refresh token revokes its whole family (RFC 9700 4.14);
+//!   one-time tokens are consumed atomically, exactly once.
+//! - **No enumeration**: failed logins look and cost the same for unknown users, wrong
+//!   passwords and disabled accounts; reset and verification requests answer the same for any
+//!   address; throttling is keyed by what was typed, so it treats unknown accounts alike.
+//! - **Storage** ([`store`]): small traits with written atomicity contracts; [`memory`] is the
+//!   reference implementation. `authkit-sqlx` implements them on SQLite, PostgreSQL and MySQL.
+//! - **The wire contract** ([`dto`], [`error`]): request and answer bodies and one error enum
+//!   with stable codes and statuses, shared by the axum and actix adapters.
+//!
+//! ## What it does not do
+//! It imports no web framework and no database driver, never reads the system clock in a flow
+//! (the [`Clock`] is injected) and never builds a link from a request: links use the configured
+//! public URL. It does not deliver mail itself: give it a [`mail::Mailer`].
+//!
+//! ## Quick start
+//! ```
+//! use std::sync::Arc;
+//! use authkit_core::{Auth, AuthConfig, ClientInfo, Registration};
+//! use authkit_core::dto::RegisterRequest;
+//! use authkit_core::memory::MemoryStore;
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let config = AuthConfig::builder()
+//!     .hs256_secret(std::env::var("JWT_SECRET").unwrap_or_else(|_| "x".repeat(32)))
+//!     .issuer("https://auth.example.com")
+//!     # .hash_params(authkit_core::password::HashParams::insecure_fast_for_tests())
+//!     .build()?;
+//! let auth = Auth::builder(config, Arc::new(MemoryStore::new())).build();
+//!
+//! let request = RegisterRequest {
+//!     email: "ada@example.com".into(),
+//!     password: "a long and unusual passphrase".into(),
+//!     username: None,
+//! };
+//! let Registration::Created { user, tokens } = auth.register(request, &ClientInfo::default()).await? else {
+//!     unreachable!("e-mail verification is not required by default");
+//! };
+//! let claims = auth.authenticate(&tokens.access_token).await?;
+//! assert_eq!(claims.sub, user.id);
+//!
+//! let rotated = auth.refresh(&tokens.refresh_token, &ClientInfo::default()).await?;
+//! assert_eq!(rotated.session_id, tokens.session_id);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! ## Layout
+//! One concept per module: [`config`], [`error`], [`password`], [`policy`], [`jwt`], [`token`],
+//! [`store`], [`memory`], [`mail`], [`events`], [`clock`], [`dto`], and the flows of [`Auth`]
+//! split by concern under `auth/`.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod dto;
+pub mod email;
+pub mod error;
+pub mod events;
+pub mod jwt;
+pub mod mail;
+pub mod memory;
+pub mod model;
+pub mod password;
+pub mod policy;
+pub mod secret;
+pub mod store;
+pub mod token;
+
+pub use auth::{Auth, AuthBuilder, Registration};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{AuthConfig, AuthConfigBuilder, ConfigError, LoginThrottle, SessionCheck};
+pub use error::{AuthError, ErrorCode, Problem};
+pub use model::{ClientInfo, Role, Session, SessionId, User, UserId, UserStatus};
+pub use secret::SecretString;

@@ -1,0 +1,510 @@
+//! An in-memory [`Store`]: the reference implementation of the storage contracts, for tests
+//! and prototypes. Everything lives behind one mutex, so every method is atomic and every
+//! "exactly one winner" promise holds trivially. Data is lost when the process exits.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use time::{Duration, OffsetDateTime};
+
+use crate::model::{PasswordHash, Role, Session, SessionId, User, UserId};
+use crate::store::{
+    CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore, RefreshTokenRecord, Rotation,
+    SessionRevocation, SessionStore, Store, StoreError, ThrottleStore, UniqueField, UserQuery,
+    UserStore, UserUpdate,
+};
+use crate::token::TokenHash;
+
+#[derive(Default)]
+struct State {
+    users: HashMap<UserId, User>,
+    sessions: HashMap<SessionId, Session>,
+    refresh_tokens: HashMap<TokenHash, RefreshToken>,
+    one_time_tokens: HashMap<TokenHash, StoredOneTimeToken>,
+    login_failures: HashMap<String, LoginFailures>,
+}
+
+struct RefreshToken {
+    session_id: SessionId,
+    used_at: Option<OffsetDateTime>,
+}
+
+struct StoredOneTimeToken {
+    token: OneTimeToken,
+    consumed_at: Option<OffsetDateTime>,
+}
+
+impl State {
+    fn unique_conflict(
+        &self,
+        except: Option<UserId>,
+        email: Option<&str>,
+        username: Option<&str>,
+    ) -> Option<UniqueField> {
+        let others = self.users.values().filter(|u| Some(u.id) != except);
+        for other in others {
+            if email.is_some_and(|e| e == other.email_canonical) {
+                return Some(UniqueField::Email);
+            }
+            if username.is_some() && username == other.username_canonical.as_deref() {
+                return Some(UniqueField::Username);
+            }
+        }
+        None
+    }
+
+    fn revoke(&mut self, user_id: UserId, which: SessionRevocation, now: OffsetDateTime) -> u64 {
+        let keep = match which {
+            SessionRevocation::None => return 0,
+            SessionRevocation::All => None,
+            SessionRevocation::AllExcept(id) => Some(id),
+        };
+        let mut revoked = 0;
+        for s in self.sessions.values_mut() {
+            if s.user_id == user_id && s.revoked_at.is_none() && Some(s.id) != keep {
+                s.revoked_at = Some(now);
+                revoked += 1;
+            }
+        }
+        revoked
+    }
+
+    fn active_session_mut(&mut self, id: SessionId, now: OffsetDateTime) -> Option<&mut Session> {
+        self.sessions.get_mut(&id).filter(|s| s.is_active(now))
+    }
+}
+
+/// The in-memory store. Cheap to create; share it behind an `Arc`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use authkit_core::memory::MemoryStore;
+/// use authkit_core::store::Store;
+///
+/// let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+/// ```
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.lock();
+        f.debug_struct("MemoryStore")
+            .field("users", &state.users.len())
+            .field("sessions", &state.sessions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-applied change: every method
+        // validates before it mutates. So a poisoned lock is still consistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl UserStore for MemoryStore {
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if let Some(field) = state.unique_conflict(
+            None,
+            Some(&user.email_canonical),
+            user.username_canonical.as_deref(),
+        ) {
+            return Err(StoreError::Conflict(field));
+        }
+        state.users.insert(user.id, user.clone());
+        Ok(())
+    }
+
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        Ok(self.lock().users.get(&id).cloned())
+    }
+
+    async fn user_by_email(&self, email_canonical: &str) -> Result<Option<User>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .users
+            .values()
+            .find(|u| u.email_canonical == email_canonical)
+            .cloned())
+    }
+
+    async fn user_by_username(&self, username_canonical: &str) -> Result<Option<User>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .users
+            .values()
+            .find(|u| u.username_canonical.as_deref() == Some(username_canonical))
+            .cloned())
+    }
+
+    async fn update_user(
+        &self,
+        id: UserId,
+        update: &UserUpdate,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
+        let mut state = self.lock();
+        if !state.users.contains_key(&id) {
+            return Ok(None);
+        }
+        if let Some(Some((_, canonical))) = &update.username
+            && let Some(field) = state.unique_conflict(Some(id), None, Some(canonical))
+        {
+            return Err(StoreError::Conflict(field));
+        }
+        if update.revoke_sessions {
+            state.revoke(id, SessionRevocation::All, now);
+        }
+        let user = state.users.get_mut(&id).expect("checked above");
+        if let Some(username) = &update.username {
+            user.username = username.as_ref().map(|(given, _)| given.clone());
+            user.username_canonical = username.as_ref().map(|(_, canonical)| canonical.clone());
+        }
+        if let Some(role) = &update.role {
+            user.role = role.clone();
+        }
+        if let Some(status) = update.status {
+            user.status = status;
+        }
+        user.updated_at = now;
+        Ok(Some(user.clone()))
+    }
+
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if let Some(user) = self.lock().users.get_mut(&id) {
+            user.password_hash = hash.clone();
+            user.updated_at = now;
+        }
+        Ok(())
+    }
+
+    async fn apply_credential_change(
+        &self,
+        change: &CredentialChange,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
+        let mut state = self.lock();
+        if !state.users.contains_key(&change.user_id) {
+            return Ok(None);
+        }
+        if let Some((hash, purpose)) = &change.consume {
+            let consumable = state.one_time_tokens.get(hash).is_some_and(|t| {
+                t.consumed_at.is_none()
+                    && t.token.purpose == *purpose
+                    && t.token.user_id == change.user_id
+                    && now < t.token.expires_at
+            });
+            if !consumable {
+                return Ok(None);
+            }
+        }
+        if let Some((_, canonical)) = &change.email
+            && let Some(field) = state.unique_conflict(Some(change.user_id), Some(canonical), None)
+        {
+            return Err(StoreError::Conflict(field));
+        }
+        // Every check passed: apply all of it.
+        if let Some((hash, _)) = &change.consume {
+            state
+                .one_time_tokens
+                .get_mut(hash)
+                .expect("checked above")
+                .consumed_at = Some(now);
+        }
+        if change.void_one_time_tokens {
+            state
+                .one_time_tokens
+                .retain(|_, t| t.token.user_id != change.user_id || t.consumed_at.is_some());
+        }
+        state.revoke(change.user_id, change.revoke_sessions, now);
+        let user = state.users.get_mut(&change.user_id).expect("checked above");
+        if let Some(hash) = &change.password_hash {
+            user.password_hash = hash.clone();
+        }
+        if let Some((given, canonical)) = &change.email {
+            user.email = given.clone();
+            user.email_canonical = canonical.clone();
+        }
+        if change.mark_email_verified {
+            user.email_verified = true;
+        }
+        user.updated_at = now;
+        Ok(Some(user.clone()))
+    }
+
+    async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        if state.users.remove(&id).is_none() {
+            return Ok(false);
+        }
+        state.sessions.retain(|_, s| s.user_id != id);
+        let sessions = &state.sessions;
+        let orphaned: Vec<TokenHash> = state
+            .refresh_tokens
+            .iter()
+            .filter(|(_, t)| !sessions.contains_key(&t.session_id))
+            .map(|(hash, _)| *hash)
+            .collect();
+        for hash in orphaned {
+            state.refresh_tokens.remove(&hash);
+        }
+        state.one_time_tokens.retain(|_, t| t.token.user_id != id);
+        Ok(true)
+    }
+
+    async fn list_users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError> {
+        let state = self.lock();
+        let mut users: Vec<&User> = state
+            .users
+            .values()
+            .filter(|u| query.after.is_none_or(|after| u.id > after))
+            .filter(|u| query.role.as_ref().is_none_or(|r| &u.role == r))
+            .filter(|u| query.status.is_none_or(|s| u.status == s))
+            .filter(|u| {
+                query.search.as_deref().is_none_or(|q| {
+                    u.email_canonical.contains(q)
+                        || u.username_canonical
+                            .as_deref()
+                            .is_some_and(|n| n.contains(q))
+                })
+            })
+            .collect();
+        users.sort_by_key(|u| u.id);
+        Ok(users
+            .into_iter()
+            .take(query.limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn any_user_with_role(&self, role: &Role) -> Result<bool, StoreError> {
+        Ok(self.lock().users.values().any(|u| &u.role == role))
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn create_session(
+        &self,
+        session: &Session,
+        refresh: &TokenHash,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        state.sessions.insert(session.id, session.clone());
+        state.refresh_tokens.insert(
+            *refresh,
+            RefreshToken {
+                session_id: session.id,
+                used_at: None,
+            },
+        );
+        Ok(())
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        rotation: &Rotation,
+    ) -> Result<Option<Session>, StoreError> {
+        let mut state = self.lock();
+        let Some(token) = state.refresh_tokens.get(&rotation.old) else {
+            return Ok(None);
+        };
+        let session_id = token.session_id;
+        if token.used_at.is_some() || state.active_session_mut(session_id, rotation.now).is_none() {
+            return Ok(None);
+        }
+        state
+            .refresh_tokens
+            .get_mut(&rotation.old)
+            .expect("checked above")
+            .used_at = Some(rotation.now);
+        state.refresh_tokens.insert(
+            rotation.new,
+            RefreshToken {
+                session_id,
+                used_at: None,
+            },
+        );
+        let session = state.sessions.get_mut(&session_id).expect("checked above");
+        session.last_used_at = rotation.now;
+        session.idle_expires_at = rotation.idle_expires_at;
+        Ok(Some(session.clone()))
+    }
+
+    async fn find_refresh_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        let state = self.lock();
+        Ok(state.refresh_tokens.get(hash).and_then(|t| {
+            state
+                .sessions
+                .get(&t.session_id)
+                .map(|s| RefreshTokenRecord {
+                    session: s.clone(),
+                    used_at: t.used_at,
+                })
+        }))
+    }
+
+    async fn add_refresh_token(
+        &self,
+        session_id: SessionId,
+        hash: &TokenHash,
+        now: OffsetDateTime,
+        idle_expires_at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let Some(session) = state.active_session_mut(session_id, now) else {
+            return Ok(false);
+        };
+        session.last_used_at = now;
+        session.idle_expires_at = idle_expires_at;
+        state.refresh_tokens.insert(
+            *hash,
+            RefreshToken {
+                session_id,
+                used_at: None,
+            },
+        );
+        Ok(true)
+    }
+
+    async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
+        Ok(self.lock().sessions.get(&id).cloned())
+    }
+
+    async fn list_sessions(
+        &self,
+        user_id: UserId,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Session>, StoreError> {
+        let state = self.lock();
+        let mut sessions: Vec<Session> = state
+            .sessions
+            .values()
+            .filter(|s| s.user_id == user_id && s.is_active(now))
+            .cloned()
+            .collect();
+        sessions.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        Ok(sessions)
+    }
+
+    async fn revoke_session(
+        &self,
+        user_id: UserId,
+        id: SessionId,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        match state.sessions.get_mut(&id) {
+            Some(s) if s.user_id == user_id && s.revoked_at.is_none() => {
+                s.revoked_at = Some(now);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn revoke_sessions(
+        &self,
+        user_id: UserId,
+        revocation: SessionRevocation,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        Ok(self.lock().revoke(user_id, revocation, now))
+    }
+}
+
+#[async_trait]
+impl OneTimeTokenStore for MemoryStore {
+    async fn issue_one_time_token(
+        &self,
+        token: &OneTimeToken,
+        void_previous: bool,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if void_previous {
+            state.one_time_tokens.retain(|_, t| {
+                t.token.user_id != token.user_id
+                    || t.token.purpose != token.purpose
+                    || t.consumed_at.is_some()
+            });
+        }
+        state.one_time_tokens.insert(
+            token.hash,
+            StoredOneTimeToken {
+                token: token.clone(),
+                consumed_at: None,
+            },
+        );
+        Ok(())
+    }
+
+    async fn find_one_time_token(
+        &self,
+        hash: &TokenHash,
+        now: OffsetDateTime,
+    ) -> Result<Option<OneTimeToken>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .one_time_tokens
+            .get(hash)
+            .filter(|t| t.consumed_at.is_none() && now < t.token.expires_at)
+            .map(|t| t.token.clone()))
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for MemoryStore {
+    async fn record_login_failure(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        reset_after: Duration,
+    ) -> Result<u32, StoreError> {
+        let mut state = self.lock();
+        let entry = state
+            .login_failures
+            .entry(key.to_owned())
+            .or_insert(LoginFailures {
+                count: 0,
+                last_failure_at: now,
+            });
+        if now - entry.last_failure_at > reset_after {
+            entry.count = 0;
+        }
+        entry.count = entry.count.saturating_add(1);
+        entry.last_failure_at = now;
+        Ok(entry.count)
+    }
+
+    async fn login_failures(&self, key: &str) -> Result<Option<LoginFailures>, StoreError> {
+        Ok(self.lock().login_failures.get(key).copied())
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
+        self.lock().login_failures.remove(key);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {}

@@ -1,0 +1,910 @@
+//! Password hashing: argon2id PHC strings, computed off the async runtime, with legacy hashes
+//! verified and flagged for an upgrade.
+//!
+//! # Design
+//!
+//! - **Algorithm.** New hashes are argon2id (v=19) PHC strings with a random 16-byte salt and
+//!   the configured [`HashParams`] (default m=19456 KiB, t=2, p=1, the OWASP recommendation):
+//!   `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`. What is hashed is the NFKC form of the
+//!   password ([`crate::policy::normalize`]), the same form the policy measured, so the same
+//!   password typed through another keyboard or input method still matches.
+//! - **Off the runtime, bounded.** Argon2 is deliberately slow and memory-hungry. Every hash and
+//!   verification runs on [`tokio::task::spawn_blocking`] while holding a permit of a
+//!   [`Semaphore`] with `concurrency` permits: the permit is acquired *before* the task is
+//!   spawned and moved into it, so a login flood queues on the semaphore instead of stalling the
+//!   async workers or allocating more than `concurrency × m_cost` KiB of hashing memory. The
+//!   permit is released when the work ends, even if the request that started it was dropped.
+//! - **Legacy hashes.** [`PasswordHasher::verify`] accepts:
+//!   - argon2 PHC strings (`$argon2id$`, `$argon2i$`, `$argon2d$`), verified with the
+//!     parameters embedded in the string; they need a rehash when the algorithm is not
+//!     argon2id, the version is not 19, or m, t, p (or the output length) differ from the
+//!     current parameters;
+//!   - bcrypt (`$2a$`, `$2b$`, `$2y$`), verified against the password as given and, if that
+//!     fails and its NFKC form differs, against the NFKC form; always in need of a rehash.
+//!
+//!   The caller rehashes with [`PasswordHasher::hash`] after a successful login when
+//!   [`Verification::Valid`] says `needs_rehash`.
+//! - **Corrupt hashes are errors, not wrong passwords.** A stored hash in no recognised format
+//!   is an [`AuthError::Hashing`] (it means data corruption and must reach the logs), after the
+//!   same work as a real verification so that the answer takes as long as any other.
+//! - **Equal work for unknown accounts.** [`PasswordHasher::verify_dummy`] runs one verification
+//!   with the current parameters against a hash computed once, lazily, on first use (so
+//!   construction stays cheap; the very first dummy verification of a process also pays for
+//!   that one hash). [`PasswordHasher::verifications`] counts every verification, real, legacy
+//!   and dummy, so tests can prove that a login for an unknown account did the same work.
+//! - **Nothing secret leaks.** Passwords arrive as [`SecretString`]; the normalised copies made
+//!   here are zeroed when dropped; hashes are [`PasswordHash`], whose `Debug` is redacted; the
+//!   `Debug` of [`PasswordHasher`] shows only its parameters and concurrency. Error messages
+//!   never contain a password or a hash.
+//!
+//! The hasher does not apply the password policy: the caller checks new passwords with
+//! [`crate::policy::PasswordPolicy::check`] first and never hashes one that is too long.
+//!
+//! ```
+//! use authkit_core::SecretString;
+//! use authkit_core::password::{HashParams, PasswordHasher, Verification};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), authkit_core::AuthError> {
+//! // Production code uses `HashParams::default()`; doctests take the fast path.
+//! let hasher = PasswordHasher::new(HashParams::insecure_fast_for_tests(), 2);
+//!
+//! let password = SecretString::from("vintage kettle orbits a quiet moon");
+//! let hash = hasher.hash(&password).await?;
+//! assert!(hash.as_str().starts_with("$argon2id$v=19$m=8,t=1,p=1$"));
+//!
+//! assert_eq!(
+//!     hasher.verify(&password, &hash).await?,
+//!     Verification::Valid { needs_rehash: false }
+//! );
+//! let wrong = SecretString::from("vintage kettle orbits a quiet sun");
+//! assert_eq!(hasher.verify(&wrong, &hash).await?, Verification::Invalid);
+//! assert_eq!(hasher.verifications(), 2);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use argon2::password_hash::{self, phc};
+use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use tokio::sync::{OnceCell, Semaphore};
+use zeroize::Zeroizing;
+
+use crate::config::ConfigError;
+use crate::error::AuthError;
+use crate::model::PasswordHash;
+use crate::policy::normalize;
+use crate::secret::SecretString;
+
+/// The error for a stored hash in no format this module verifies.
+const UNRECOGNISED_FORMAT: &str = "unrecognised password hash format";
+
+/// What the dummy hash is a hash of. Its value does not matter: the result of a dummy
+/// verification is always discarded.
+const DUMMY_PASSWORD: &str = "authkit: no account has this password hash";
+
+/// The bcrypt prefixes accepted as legacy hashes (`$2x$`, the buggy crypt_blowfish variant, is
+/// not).
+const BCRYPT_PREFIXES: [&str; 3] = ["$2a$", "$2b$", "$2y$"];
+
+/// The bcrypt costs a well-formed hash may carry.
+const BCRYPT_COSTS: std::ops::RangeInclusive<u32> = 4..=31;
+
+/// Argon2id cost parameters.
+///
+/// Build them with [`HashParams::new`] (validated) or take the [`Default`] (OWASP: m=19456 KiB,
+/// t=2, p=1). Values set by hand on the public fields that argon2 refuses make every
+/// [`PasswordHasher::hash`] fail with [`AuthError::Hashing`].
+///
+/// ```
+/// use authkit_core::password::HashParams;
+///
+/// let params = HashParams::new(19_456, 2, 1).unwrap();
+/// assert_eq!(params, HashParams::default());
+/// assert_eq!(HashParams::new(4, 1, 1).unwrap_err().setting, "hash_params");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashParams {
+    /// Memory, in KiB (1 KiB blocks). At least 8 × `p_cost`.
+    pub m_cost: u32,
+    /// Iterations (passes over the memory). At least 1.
+    pub t_cost: u32,
+    /// Degree of parallelism (lanes). At least 1. Lanes are computed one after the other.
+    pub p_cost: u32,
+}
+
+impl Default for HashParams {
+    /// The OWASP recommendation for argon2id: m=19456 KiB (19 MiB), t=2, p=1.
+    fn default() -> Self {
+        Self {
+            m_cost: Params::DEFAULT_M_COST,
+            t_cost: Params::DEFAULT_T_COST,
+            p_cost: Params::DEFAULT_P_COST,
+        }
+    }
+}
+
+impl HashParams {
+    /// Parameters checked against argon2's limits.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] for the setting `hash_params` when argon2 refuses the combination
+    /// (e.g. `m_cost` below 8 × `p_cost`, or a zero `t_cost` or `p_cost`).
+    pub fn new(m_cost: u32, t_cost: u32, p_cost: u32) -> Result<Self, ConfigError> {
+        Params::new(m_cost, t_cost, p_cost, None).map_err(|err| {
+            ConfigError::new(
+                "hash_params",
+                format!("argon2 refuses m={m_cost}, t={t_cost}, p={p_cost}: {err}"),
+            )
+        })?;
+        Ok(Self {
+            m_cost,
+            t_cost,
+            p_cost,
+        })
+    }
+
+    /// The cheapest parameters argon2 allows: m=8 KiB, t=1, p=1.
+    ///
+    /// **For tests only.** They make hashing take microseconds instead of tens of
+    /// milliseconds, and offer no protection against offline guessing whatsoever.
+    pub fn insecure_fast_for_tests() -> Self {
+        Self {
+            m_cost: Params::MIN_M_COST,
+            t_cost: Params::MIN_T_COST,
+            p_cost: Params::MIN_P_COST,
+        }
+    }
+
+    /// The argon2id (v=19) instance for these parameters.
+    fn argon2(self) -> Result<Argon2<'static>, AuthError> {
+        let params = Params::new(self.m_cost, self.t_cost, self.p_cost, None)
+            .map_err(|err| AuthError::Hashing(format!("invalid argon2 parameters: {err}")))?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+}
+
+/// The outcome of [`PasswordHasher::verify`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    /// The password matches.
+    Valid {
+        /// The stored hash is legacy (bcrypt, argon2i/argon2d, or other parameters than the
+        /// current ones): hash the password again with [`PasswordHasher::hash`] and store it.
+        needs_rehash: bool,
+    },
+    /// The password does not match.
+    Invalid,
+}
+
+/// Hashes and verifies passwords, off the async runtime and at most `concurrency` at a time.
+///
+/// Build one per service and share it (an `Arc<PasswordHasher>`): the semaphore, the lazily
+/// computed dummy hash and the verification counter live inside. See the
+/// [module documentation](self) for the design.
+pub struct PasswordHasher {
+    params: HashParams,
+    concurrency: usize,
+    permits: Arc<Semaphore>,
+    dummy: OnceCell<phc::PasswordHash>,
+    verifications: AtomicU64,
+    #[cfg(test)]
+    probe: Arc<Probe>,
+}
+
+impl fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordHasher")
+            .field("params", &self.params)
+            .field("concurrency", &self.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a blocking job is a verification (counted) or a hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Work {
+    Hash,
+    Verification,
+}
+
+/// A stored hash this module knows how to verify.
+enum Stored {
+    /// An argon2 PHC string, parsed and checked (boxed: it holds fixed-size buffers).
+    Argon2 {
+        hash: Box<phc::PasswordHash>,
+        needs_rehash: bool,
+    },
+    /// A well-formed bcrypt hash.
+    Bcrypt,
+}
+
+impl PasswordHasher {
+    /// A hasher with these parameters, running at most `concurrency` hashes or verifications at
+    /// once (`0` is taken as 1). Cheap: nothing is hashed until first use.
+    pub fn new(params: HashParams, concurrency: usize) -> Self {
+        let concurrency = concurrency.clamp(1, Semaphore::MAX_PERMITS);
+        Self {
+            params,
+            concurrency,
+            permits: Arc::new(Semaphore::new(concurrency)),
+            dummy: OnceCell::new(),
+            verifications: AtomicU64::new(0),
+            #[cfg(test)]
+            probe: Arc::default(),
+        }
+    }
+
+    /// Hashes the NFKC form of `password` into an argon2id PHC string with a random salt and the
+    /// current parameters.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::Hashing`] if argon2 fails (invalid parameters, no randomness) or the
+    /// blocking task panics.
+    pub async fn hash(&self, password: &SecretString) -> Result<PasswordHash, AuthError> {
+        let params = self.params;
+        let password = password.clone();
+        let phc = self
+            .run_blocking(Work::Hash, move || hash_phc(params, password.expose()))
+            .await??;
+        Ok(PasswordHash::new(phc.to_string()))
+    }
+
+    /// Verifies `password` against a stored hash: argon2 (any variant, with its embedded
+    /// parameters) or legacy bcrypt. Counts as one verification.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::Hashing`] with the message `unrecognised password hash format` when `stored`
+    /// is in no known format (after doing the work of a dummy verification, so the timing does
+    /// not stand out), or when verification itself fails or its task panics.
+    pub async fn verify(
+        &self,
+        password: &SecretString,
+        stored: &PasswordHash,
+    ) -> Result<Verification, AuthError> {
+        let Some(parsed) = self.parse_stored(stored.as_str()) else {
+            self.verify_dummy(password).await;
+            return Err(AuthError::Hashing(UNRECOGNISED_FORMAT.into()));
+        };
+        let (matched, needs_rehash) = match parsed {
+            Stored::Argon2 { hash, needs_rehash } => {
+                (self.verify_argon2(password, *hash).await?, needs_rehash)
+            }
+            Stored::Bcrypt => {
+                let stored = stored.as_str().to_owned();
+                (self.verify_bcrypt(password, stored).await?, true)
+            }
+        };
+        Ok(if matched {
+            Verification::Valid { needs_rehash }
+        } else {
+            Verification::Invalid
+        })
+    }
+
+    /// One verification of `password` against a dummy hash made with the current parameters,
+    /// result discarded: call it when the account does not exist, so that the answer costs what
+    /// a wrong password for a real account costs. Counts as one verification.
+    ///
+    /// The dummy hash is computed on the first call and kept. A failure (which can only come
+    /// from invalid parameters or a panicked task) is logged, never returned.
+    pub async fn verify_dummy(&self, password: &SecretString) {
+        if let Err(err) = self.try_verify_dummy(password).await {
+            tracing::error!(error = %err, "dummy password verification failed");
+        }
+    }
+
+    /// How many verifications (real, legacy and dummy) this hasher has run so far.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
+    }
+
+    /// The parameters new hashes are made with.
+    pub fn params(&self) -> HashParams {
+        self.params
+    }
+
+    /// How many hashes or verifications may run at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    async fn try_verify_dummy(&self, password: &SecretString) -> Result<(), AuthError> {
+        let dummy = self
+            .dummy
+            .get_or_try_init(|| async {
+                let params = self.params;
+                self.run_blocking(Work::Hash, move || hash_phc(params, DUMMY_PASSWORD))
+                    .await?
+            })
+            .await?
+            .clone();
+        self.verify_argon2(password, dummy).await.map(drop)
+    }
+
+    async fn verify_argon2(
+        &self,
+        password: &SecretString,
+        hash: phc::PasswordHash,
+    ) -> Result<bool, AuthError> {
+        let password = password.clone();
+        self.run_blocking(Work::Verification, move || {
+            let normalized = Zeroizing::new(normalize(password.expose()));
+            match Argon2::default().verify_password(normalized.as_bytes(), &hash) {
+                Ok(()) => Ok(true),
+                Err(password_hash::Error::PasswordInvalid) => Ok(false),
+                Err(err) => Err(AuthError::Hashing(format!(
+                    "argon2 verification failed: {err}"
+                ))),
+            }
+        })
+        .await?
+    }
+
+    async fn verify_bcrypt(
+        &self,
+        password: &SecretString,
+        stored: String,
+    ) -> Result<bool, AuthError> {
+        let password = password.clone();
+        self.run_blocking(Work::Verification, move || {
+            let failed = |err: bcrypt::BcryptError| {
+                AuthError::Hashing(format!("bcrypt verification failed: {err}"))
+            };
+            let given = password.expose();
+            if bcrypt::verify(given, &stored).map_err(failed)? {
+                return Ok(true);
+            }
+            let normalized = Zeroizing::new(normalize(given));
+            if normalized.as_str() == given {
+                return Ok(false);
+            }
+            bcrypt::verify(normalized.as_bytes(), &stored).map_err(failed)
+        })
+        .await?
+    }
+
+    /// Recognises and checks a stored hash without doing any of the expensive work.
+    fn parse_stored(&self, stored: &str) -> Option<Stored> {
+        if BCRYPT_PREFIXES
+            .iter()
+            .any(|prefix| stored.starts_with(prefix))
+        {
+            let parts: bcrypt::HashParts = stored.parse().ok()?;
+            return BCRYPT_COSTS
+                .contains(&parts.get_cost())
+                .then_some(Stored::Bcrypt);
+        }
+        if !stored.starts_with("$argon2") {
+            return None;
+        }
+        let hash = phc::PasswordHash::new(stored).ok()?;
+        let algorithm = Algorithm::new(hash.algorithm.as_str()).ok()?;
+        let version = match hash.version {
+            Some(version) => Version::try_from(version).ok()?,
+            None => Version::default(),
+        };
+        let params = Params::try_from(&hash).ok()?;
+        hash.salt.as_ref()?;
+        let output_len = hash.hash.as_ref()?.len();
+        let current = self.params;
+        let needs_rehash = algorithm != Algorithm::Argon2id
+            || version != Version::V0x13
+            || params.m_cost() != current.m_cost
+            || params.t_cost() != current.t_cost
+            || params.p_cost() != current.p_cost
+            || output_len != Params::DEFAULT_OUTPUT_LEN;
+        Some(Stored::Argon2 {
+            hash: Box::new(hash),
+            needs_rehash,
+        })
+    }
+
+    /// Runs `job` on the blocking pool while holding a permit, acquired before spawning.
+    async fn run_blocking<T, F>(&self, work: Work, job: F) -> Result<T, AuthError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| AuthError::Internal("password hashing semaphore closed".into()))?;
+        if work == Work::Verification {
+            self.verifications.fetch_add(1, Ordering::Relaxed);
+        }
+        #[cfg(test)]
+        let probe = Arc::clone(&self.probe);
+        let task = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            #[cfg(test)]
+            let _in_flight = probe.enter();
+            job()
+        });
+        task.await.map_err(|err| {
+            AuthError::Hashing(if err.is_panic() {
+                "password hashing task panicked".into()
+            } else {
+                "password hashing task was cancelled".into()
+            })
+        })
+    }
+}
+
+/// Hashes the NFKC form of `password` with argon2id, these parameters and a random salt.
+fn hash_phc(params: HashParams, password: &str) -> Result<phc::PasswordHash, AuthError> {
+    let argon2 = params.argon2()?;
+    let normalized = Zeroizing::new(normalize(password));
+    argon2
+        .hash_password(normalized.as_bytes())
+        .map_err(|err| AuthError::Hashing(format!("argon2 hashing failed: {err}")))
+}
+
+/// Test instrumentation: how many blocking jobs run at once, and an optional delay inside each
+/// to make overlaps observable.
+#[cfg(test)]
+#[derive(Debug, Default)]
+struct Probe {
+    in_flight: std::sync::atomic::AtomicUsize,
+    max_in_flight: std::sync::atomic::AtomicUsize,
+    hold_millis: AtomicU64,
+}
+
+#[cfg(test)]
+impl Probe {
+    fn enter(&self) -> ProbeGuard<'_> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        let hold = self.hold_millis.load(Ordering::SeqCst);
+        if hold > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(hold));
+        }
+        ProbeGuard(self)
+    }
+}
+
+#[cfg(test)]
+struct ProbeGuard<'a>(&'a Probe);
+
+#[cfg(test)]
+impl Drop for ProbeGuard<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fast_hasher() -> PasswordHasher {
+        PasswordHasher::new(HashParams::insecure_fast_for_tests(), 2)
+    }
+
+    fn secret(text: &str) -> SecretString {
+        SecretString::from(text)
+    }
+
+    /// A hash made by another argon2 configuration, as a legacy system would have stored it.
+    fn argon2_hash(algorithm: Algorithm, version: Version, m: u32, t: u32, p: u32) -> PasswordHash {
+        let params = Params::new(m, t, p, None).unwrap();
+        let hash = Argon2::new(algorithm, version, params)
+            .hash_password(b"legacy kettle orbits the moon")
+            .unwrap();
+        PasswordHash::new(hash.to_string())
+    }
+
+    fn is_unrecognised(result: &Result<Verification, AuthError>) -> bool {
+        matches!(result, Err(AuthError::Hashing(msg)) if msg == UNRECOGNISED_FORMAT)
+    }
+
+    #[tokio::test]
+    async fn hash_then_verify_accepts_the_password_and_rejects_another() {
+        let hasher = fast_hasher();
+        let hash = hasher
+            .hash(&secret("vintage kettle orbits a quiet moon"))
+            .await
+            .unwrap();
+        assert_eq!(
+            hasher
+                .verify(&secret("vintage kettle orbits a quiet moon"), &hash)
+                .await
+                .unwrap(),
+            Verification::Valid {
+                needs_rehash: false
+            }
+        );
+        assert_eq!(
+            hasher
+                .verify(&secret("vintage kettle orbits a quiet sun"), &hash)
+                .await
+                .unwrap(),
+            Verification::Invalid
+        );
+    }
+
+    #[tokio::test]
+    async fn default_params_produce_an_owasp_argon2id_phc_string() {
+        let hasher = PasswordHasher::new(HashParams::default(), 1);
+        assert_eq!(
+            hasher.params(),
+            HashParams {
+                m_cost: 19456,
+                t_cost: 2,
+                p_cost: 1
+            }
+        );
+        let hash = hasher
+            .hash(&secret("vintage kettle orbits a quiet moon"))
+            .await
+            .unwrap();
+        let phc = hash.as_str();
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        // 16-byte salt and 32-byte output, unpadded base64.
+        let fields: Vec<&str> = phc.split('$').collect();
+        assert_eq!(fields.len(), 6);
+        assert_eq!(fields[4].len(), 22);
+        assert_eq!(fields[5].len(), 43);
+    }
+
+    #[tokio::test]
+    async fn each_hash_gets_its_own_salt() {
+        let hasher = fast_hasher();
+        let password = secret("vintage kettle orbits a quiet moon");
+        let first = hasher.hash(&password).await.unwrap();
+        let second = hasher.hash(&password).await.unwrap();
+        assert_ne!(first.as_str(), second.as_str());
+    }
+
+    #[tokio::test]
+    async fn weaker_argon2_params_verify_and_need_a_rehash() {
+        let current = PasswordHasher::new(HashParams::new(64, 2, 1).unwrap(), 2);
+        let legacy = fast_hasher(); // m=8, t=1: weaker
+        let password = secret("vintage kettle orbits a quiet moon");
+        let old_hash = legacy.hash(&password).await.unwrap();
+        assert_eq!(
+            legacy.verify(&password, &old_hash).await.unwrap(),
+            Verification::Valid {
+                needs_rehash: false
+            }
+        );
+        assert_eq!(
+            current.verify(&password, &old_hash).await.unwrap(),
+            Verification::Valid { needs_rehash: true }
+        );
+        assert_eq!(
+            current
+                .verify(&secret("wrong kettle"), &old_hash)
+                .await
+                .unwrap(),
+            Verification::Invalid
+        );
+
+        let rehashed = current.hash(&password).await.unwrap();
+        assert_eq!(
+            current.verify(&password, &rehashed).await.unwrap(),
+            Verification::Valid {
+                needs_rehash: false
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn other_argon2_variants_and_versions_verify_and_need_a_rehash() {
+        let hasher = fast_hasher();
+        let password = secret("legacy kettle orbits the moon");
+        for (name, stored) in [
+            (
+                "argon2i",
+                argon2_hash(Algorithm::Argon2i, Version::V0x13, 8, 1, 1),
+            ),
+            (
+                "argon2d",
+                argon2_hash(Algorithm::Argon2d, Version::V0x13, 8, 1, 1),
+            ),
+            (
+                "v=16",
+                argon2_hash(Algorithm::Argon2id, Version::V0x10, 8, 1, 1),
+            ),
+            (
+                "p=2",
+                argon2_hash(Algorithm::Argon2id, Version::V0x13, 16, 1, 2),
+            ),
+        ] {
+            assert_eq!(
+                hasher.verify(&password, &stored).await.unwrap(),
+                Verification::Valid { needs_rehash: true },
+                "{name}"
+            );
+            assert_eq!(
+                hasher
+                    .verify(&secret("wrong kettle"), &stored)
+                    .await
+                    .unwrap(),
+                Verification::Invalid,
+                "{name}"
+            );
+        }
+        let argon2i = argon2_hash(Algorithm::Argon2i, Version::V0x13, 8, 1, 1);
+        assert!(argon2i.as_str().starts_with("$argon2i$v=19$m=8,t=1,p=1$"));
+    }
+
+    #[tokio::test]
+    async fn bcrypt_hashes_verify_and_always_need_a_rehash() {
+        let hasher = fast_hasher();
+        let password = secret("legacy kettle orbits the moon");
+        let generated = bcrypt::hash(password.expose(), 4).unwrap();
+        assert!(generated.starts_with("$2b$04$"), "{generated}");
+        for prefix in ["$2a$", "$2b$", "$2y$"] {
+            let stored = PasswordHash::new(format!("{prefix}{}", &generated[4..]));
+            assert_eq!(
+                hasher.verify(&password, &stored).await.unwrap(),
+                Verification::Valid { needs_rehash: true },
+                "{prefix}"
+            );
+            assert_eq!(
+                hasher
+                    .verify(&secret("wrong kettle"), &stored)
+                    .await
+                    .unwrap(),
+                Verification::Invalid,
+                "{prefix}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_2y_bcrypt_hash_made_by_php_verifies_and_needs_a_rehash() {
+        // The example of PHP's `password_verify` manual page, made by `password_hash()`.
+        let hasher = fast_hasher();
+        let stored =
+            PasswordHash::new("$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a");
+        assert_eq!(
+            hasher
+                .verify(&secret("rasmuslerdorf"), &stored)
+                .await
+                .unwrap(),
+            Verification::Valid { needs_rehash: true }
+        );
+        assert_eq!(
+            hasher
+                .verify(&secret("rasmuslerdorF"), &stored)
+                .await
+                .unwrap(),
+            Verification::Invalid
+        );
+    }
+
+    #[tokio::test]
+    async fn passwords_are_hashed_and_verified_in_nfkc_form() {
+        let hasher = fast_hasher();
+        let ligature = secret("\u{FB01}le cabinet under the stairs");
+        let plain = secret("file cabinet under the stairs");
+        let hash = hasher.hash(&ligature).await.unwrap();
+        assert_eq!(
+            hasher.verify(&plain, &hash).await.unwrap(),
+            Verification::Valid {
+                needs_rehash: false
+            }
+        );
+        let hash = hasher.hash(&plain).await.unwrap();
+        assert_eq!(
+            hasher.verify(&ligature, &hash).await.unwrap(),
+            Verification::Valid {
+                needs_rehash: false
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn bcrypt_verification_also_tries_the_nfkc_form() {
+        let hasher = fast_hasher();
+        let ligature = secret("\u{FB01}le cabinet under the stairs");
+        // A legacy system that normalised before hashing.
+        let normalized =
+            PasswordHash::new(bcrypt::hash("file cabinet under the stairs", 4).unwrap());
+        assert_eq!(
+            hasher.verify(&ligature, &normalized).await.unwrap(),
+            Verification::Valid { needs_rehash: true }
+        );
+        // A legacy system that hashed the password as typed.
+        let as_typed = PasswordHash::new(bcrypt::hash(ligature.expose(), 4).unwrap());
+        assert_eq!(
+            hasher.verify(&ligature, &as_typed).await.unwrap(),
+            Verification::Valid { needs_rehash: true }
+        );
+    }
+
+    #[tokio::test]
+    async fn verifications_count_one_per_verify_and_per_dummy_verify() {
+        let hasher = fast_hasher();
+        let password = secret("vintage kettle orbits a quiet moon");
+        assert_eq!(hasher.verifications(), 0);
+
+        let hash = hasher.hash(&password).await.unwrap();
+        assert_eq!(hasher.verifications(), 0, "hashing is not a verification");
+
+        hasher.verify(&password, &hash).await.unwrap();
+        assert_eq!(hasher.verifications(), 1);
+        hasher.verify(&secret("wrong"), &hash).await.unwrap();
+        assert_eq!(hasher.verifications(), 2);
+
+        let legacy = PasswordHash::new(bcrypt::hash(password.expose(), 4).unwrap());
+        hasher.verify(&password, &legacy).await.unwrap();
+        assert_eq!(hasher.verifications(), 3);
+
+        // The first dummy verification also computes the dummy hash: still one verification.
+        hasher.verify_dummy(&password).await;
+        assert_eq!(hasher.verifications(), 4);
+        hasher.verify_dummy(&password).await;
+        assert_eq!(hasher.verifications(), 5);
+    }
+
+    #[tokio::test]
+    async fn the_dummy_hash_is_computed_once_with_the_current_params() {
+        let hasher = fast_hasher();
+        assert!(hasher.dummy.get().is_none(), "construction hashes nothing");
+        hasher.verify_dummy(&secret("anything")).await;
+        let first = hasher.dummy.get().unwrap().to_string();
+        assert!(first.starts_with("$argon2id$v=19$m=8,t=1,p=1$"));
+        hasher.verify_dummy(&secret("anything else")).await;
+        assert_eq!(hasher.dummy.get().unwrap().to_string(), first);
+    }
+
+    #[tokio::test]
+    async fn a_malformed_stored_hash_is_a_hashing_error_after_equal_work() {
+        let hasher = fast_hasher();
+        let password = secret("vintage kettle orbits a quiet moon");
+        let valid = hasher.hash(&password).await.unwrap();
+        let without_output = valid.as_str().rsplit_once('$').unwrap().0;
+        let cases = [
+            String::new(),
+            "vintage kettle orbits a quiet moon".to_owned(),
+            "$argon2id$v=19$m=8,t=1,p=1".to_owned(),
+            "$argon2id$v=19$m=bogus,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA".to_owned(),
+            "$argon2x$v=19$m=8,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA".to_owned(),
+            "$argon2id$v=42$m=8,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA".to_owned(),
+            without_output.to_owned(),
+            format!("{without_output}$"),
+            "$2b$04$too.short".to_owned(),
+            "$2y$99$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a".to_owned(),
+            "$2x$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a".to_owned(),
+            "$5$rounds=5000$saltsalt$Gbp1lWxuWu7X5VG9Vt6Kq1q8t2KyqJmt0kDzGHvQr0D".to_owned(),
+        ];
+        for (i, case) in cases.iter().enumerate() {
+            let before = hasher.verifications();
+            let result = hasher
+                .verify(&password, &PasswordHash::new(case.as_str()))
+                .await;
+            assert!(is_unrecognised(&result), "case {i}: {result:?}");
+            assert_eq!(
+                hasher.verifications(),
+                before + 1,
+                "case {i}: no equal work"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrency_one_never_runs_two_jobs_at_once() {
+        let hasher = PasswordHasher::new(HashParams::insecure_fast_for_tests(), 1);
+        hasher.probe.hold_millis.store(50, Ordering::SeqCst);
+        let password = secret("vintage kettle orbits a quiet moon");
+        let (a, b, ()) = tokio::join!(
+            hasher.hash(&password),
+            hasher.hash(&password),
+            hasher.verify_dummy(&password)
+        );
+        a.unwrap();
+        b.unwrap();
+        assert_eq!(hasher.probe.max_in_flight.load(Ordering::SeqCst), 1);
+        assert_eq!(hasher.permits.available_permits(), 1);
+    }
+
+    #[tokio::test]
+    async fn concurrency_two_lets_two_jobs_overlap() {
+        // The control for the test above: the probe does see overlapping jobs.
+        let hasher = PasswordHasher::new(HashParams::insecure_fast_for_tests(), 2);
+        hasher.probe.hold_millis.store(200, Ordering::SeqCst);
+        let password = secret("vintage kettle orbits a quiet moon");
+        let (a, b) = tokio::join!(hasher.hash(&password), hasher.hash(&password));
+        a.unwrap();
+        b.unwrap();
+        assert_eq!(hasher.probe.max_in_flight.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_job_holds_its_permit_until_it_ends() {
+        let hasher = Arc::new(PasswordHasher::new(
+            HashParams::insecure_fast_for_tests(),
+            1,
+        ));
+        hasher.probe.hold_millis.store(200, Ordering::SeqCst);
+        let running = {
+            let hasher = Arc::clone(&hasher);
+            tokio::spawn(async move { hasher.hash(&secret("vintage kettle")).await })
+        };
+        while hasher.probe.in_flight.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(hasher.permits.available_permits(), 0);
+        running.await.unwrap().unwrap();
+        assert_eq!(hasher.permits.available_permits(), 1);
+    }
+
+    #[tokio::test]
+    async fn zero_concurrency_is_taken_as_one() {
+        let hasher = PasswordHasher::new(HashParams::insecure_fast_for_tests(), 0);
+        assert_eq!(hasher.concurrency(), 1);
+        hasher.hash(&secret("vintage kettle")).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_panicked_blocking_task_is_a_hashing_error_and_frees_its_permit() {
+        let hasher = PasswordHasher::new(HashParams::insecure_fast_for_tests(), 1);
+        let result: Result<(), AuthError> = hasher
+            .run_blocking(Work::Hash, || panic!("argon2 exploded"))
+            .await;
+        assert!(
+            matches!(&result, Err(AuthError::Hashing(msg)) if msg == "password hashing task panicked"),
+            "{result:?}"
+        );
+        assert_eq!(hasher.permits.available_permits(), 1);
+        hasher.hash(&secret("vintage kettle")).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn debug_shows_params_and_concurrency_but_no_hash() {
+        let hasher = fast_hasher();
+        hasher.verify_dummy(&secret("vintage kettle")).await;
+        assert!(hasher.dummy.get().is_some());
+        let debug = format!("{hasher:?}");
+        assert_eq!(
+            debug,
+            "PasswordHasher { params: HashParams { m_cost: 8, t_cost: 1, p_cost: 1 }, \
+             concurrency: 2, .. }"
+        );
+        assert!(!debug.contains("argon2"));
+    }
+
+    #[test]
+    fn hash_params_are_validated_by_argon2() {
+        assert_eq!(HashParams::new(19456, 2, 1).unwrap(), HashParams::default());
+        for (m, t, p) in [(4, 1, 1), (8, 0, 1), (8, 1, 0), (8, 1, 2)] {
+            let err = HashParams::new(m, t, p).unwrap_err();
+            assert_eq!(err.setting, "hash_params", "m={m}, t={t}, p={p}");
+        }
+        assert_eq!(
+            HashParams::insecure_fast_for_tests(),
+            HashParams {
+                m_cost: 8,
+                t_cost: 1,
+                p_cost: 1
+            }
+        );
+        assert_eq!(
+            HashParams::new(8, 1, 1).unwrap(),
+            HashParams::insecure_fast_for_tests()
+        );
+    }
+
+    #[tokio::test]
+    async fn hand_made_invalid_params_fail_hashing_instead_of_panicking() {
+        let hasher = PasswordHasher::new(
+            HashParams {
+                m_cost: 1,
+                t_cost: 1,
+                p_cost: 1,
+            },
+            1,
+        );
+        let result = hasher.hash(&secret("vintage kettle")).await;
+        assert!(matches!(result, Err(AuthError::Hashing(_))), "{result:?}");
+    }
+}

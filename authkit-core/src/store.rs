@@ -1,0 +1,346 @@
+//! The storage traits: what a backend must do, and the atomicity each method promises.
+//!
+//! Flows reach storage only through these traits. A backend implements [`UserStore`],
+//! [`SessionStore`], [`OneTimeTokenStore`] and [`ThrottleStore`], then [`Store`] to tie them
+//! together. Every "exactly one winner" promise below must hold across processes sharing one
+//! database: implement it as one conditional `UPDATE`/`DELETE` checked by its affected row count,
+//! never as a read followed by a write.
+//!
+//! [`MemoryStore`](crate::memory::MemoryStore) is the reference implementation; the storage
+//! conformance suite in `authkit-sqlx` runs the same cases against every backend.
+
+use async_trait::async_trait;
+use time::{Duration, OffsetDateTime};
+
+use crate::model::{PasswordHash, Role, Session, SessionId, User, UserId, UserStatus};
+use crate::token::TokenHash;
+
+/// Which unique field a write collided on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueField {
+    /// The canonical e-mail address.
+    Email,
+    /// The canonical username.
+    Username,
+}
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A unique constraint rejected the write.
+    #[error("unique constraint violated on {0:?}")]
+    Conflict(UniqueField),
+    /// The backend cannot be reached or is saturated (pool timeout): retry later (503).
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Any other backend failure. The message is for logs, never for clients.
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+/// Which sessions a credential change revokes, in the same transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionRevocation {
+    /// None.
+    #[default]
+    None,
+    /// Every session of the user (password reset, account disabled).
+    All,
+    /// Every session but this one (password change from a signed-in session).
+    AllExcept(SessionId),
+}
+
+/// What a one-time token is for. A token of one purpose is never accepted for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenPurpose {
+    /// Proves control of the account's address.
+    VerifyEmail,
+    /// Allows setting a new password.
+    PasswordReset,
+    /// Proves control of a new address and switches the account to it.
+    ChangeEmail,
+}
+
+impl TokenPurpose {
+    /// The purpose as stored.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::PasswordReset => "password_reset",
+            Self::ChangeEmail => "change_email",
+        }
+    }
+
+    /// Parses a stored purpose.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "verify_email" => Some(Self::VerifyEmail),
+            "password_reset" => Some(Self::PasswordReset),
+            "change_email" => Some(Self::ChangeEmail),
+            _ => None,
+        }
+    }
+}
+
+/// A stored one-time token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneTimeToken {
+    /// SHA-256 of the token text.
+    pub hash: TokenHash,
+    /// The account it acts on.
+    pub user_id: UserId,
+    /// What it may be used for.
+    pub purpose: TokenPurpose,
+    /// For [`TokenPurpose::ChangeEmail`]: the new address, as given.
+    pub new_email: Option<String>,
+    /// When it was issued.
+    pub created_at: OffsetDateTime,
+    /// When it stops working.
+    pub expires_at: OffsetDateTime,
+}
+
+/// A change to a user's credentials, applied in one transaction: all of it or none of it.
+#[derive(Debug, Clone, Default)]
+pub struct CredentialChange {
+    /// The account.
+    pub user_id: UserId,
+    /// Consume this token first; without a consumable token (unknown, expired, consumed, of
+    /// another purpose or user) nothing is changed.
+    pub consume: Option<(TokenHash, TokenPurpose)>,
+    /// The new password hash.
+    pub password_hash: Option<PasswordHash>,
+    /// The new e-mail address: (as given, canonical). Collides as [`UniqueField::Email`].
+    pub email: Option<(String, String)>,
+    /// Mark the address verified.
+    pub mark_email_verified: bool,
+    /// Sessions to revoke.
+    pub revoke_sessions: SessionRevocation,
+    /// Delete every outstanding one-time token of the user.
+    pub void_one_time_tokens: bool,
+}
+
+/// A change to a user's profile or standing.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    /// New username: `Some(None)` clears it. (as given, canonical)
+    pub username: Option<Option<(String, String)>>,
+    /// New role.
+    pub role: Option<Role>,
+    /// New status.
+    pub status: Option<UserStatus>,
+    /// Revoke every session of the user in the same transaction (used when disabling).
+    pub revoke_sessions: bool,
+}
+
+/// A page request for the admin user list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserQuery {
+    /// At most this many users.
+    pub limit: u32,
+    /// Only users whose id sorts after this one (the cursor).
+    pub after: Option<UserId>,
+    /// Only users with this role.
+    pub role: Option<Role>,
+    /// Only users with this status.
+    pub status: Option<UserStatus>,
+    /// Only users whose canonical e-mail or username contains this lower-case text
+    /// (matched literally: `%` and `_` are not wildcards).
+    pub search: Option<String>,
+}
+
+/// A rotation request: swap `old` for `new` in one step.
+#[derive(Debug, Clone, Copy)]
+pub struct Rotation {
+    /// The presented token's hash.
+    pub old: TokenHash,
+    /// The replacement's hash.
+    pub new: TokenHash,
+    /// The time of the rotation.
+    pub now: OffsetDateTime,
+    /// The session's new idle expiry.
+    pub idle_expires_at: OffsetDateTime,
+}
+
+/// A refresh token looked up by hash, with its family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTokenRecord {
+    /// The family.
+    pub session: Session,
+    /// When the token was rotated out, if it was.
+    pub used_at: Option<OffsetDateTime>,
+}
+
+/// Failed-login bookkeeping for one identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailures {
+    /// Consecutive failures.
+    pub count: u32,
+    /// When the last one happened.
+    pub last_failure_at: OffsetDateTime,
+}
+
+/// Users and their credentials.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Inserts a user. Fails with [`StoreError::Conflict`] when the canonical e-mail or
+    /// username exists: of N concurrent inserts of one canonical address, exactly one succeeds.
+    async fn create_user(&self, user: &User) -> Result<(), StoreError>;
+
+    /// The user with this id.
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
+
+    /// The user with this canonical e-mail.
+    async fn user_by_email(&self, email_canonical: &str) -> Result<Option<User>, StoreError>;
+
+    /// The user with this canonical username.
+    async fn user_by_username(&self, username_canonical: &str) -> Result<Option<User>, StoreError>;
+
+    /// Applies `update` (and the session revocation it asks for) in one transaction and returns
+    /// the updated user, or `None` when there is no such user.
+    async fn update_user(
+        &self,
+        id: UserId,
+        update: &UserUpdate,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError>;
+
+    /// Replaces the password hash and nothing else (the transparent rehash after a login).
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Applies a [`CredentialChange`] in one transaction and returns the updated user; `None`
+    /// when the user is gone or the token to consume is not consumable. Of N concurrent changes
+    /// consuming one token, exactly one returns `Some`.
+    async fn apply_credential_change(
+        &self,
+        change: &CredentialChange,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError>;
+
+    /// Deletes the user with their sessions, refresh tokens and one-time tokens. `false` when
+    /// there was no such user.
+    async fn delete_user(&self, id: UserId) -> Result<bool, StoreError>;
+
+    /// A page of users ordered by id.
+    async fn list_users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError>;
+
+    /// Whether any user has this role.
+    async fn any_user_with_role(&self, role: &Role) -> Result<bool, StoreError>;
+}
+
+/// Sessions (refresh-token families) and their refresh tokens.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Inserts a session with its first refresh token.
+    async fn create_session(
+        &self,
+        session: &Session,
+        refresh: &TokenHash,
+    ) -> Result<(), StoreError>;
+
+    /// Rotates atomically: if `rotation.old` is an unused token of a session active at
+    /// `rotation.now`, marks it used, inserts `rotation.new` in the same family, sets the
+    /// session's `last_used_at` and `idle_expires_at`, and returns the updated session.
+    /// Otherwise changes nothing and returns `None`. Of N concurrent rotations of one token,
+    /// exactly one returns `Some`.
+    async fn rotate_refresh_token(
+        &self,
+        rotation: &Rotation,
+    ) -> Result<Option<Session>, StoreError>;
+
+    /// The refresh token with this hash (used or not) and its session.
+    async fn find_refresh_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError>;
+
+    /// Adds a further token to a session active at `now` (the grace-window branch) and pushes
+    /// its idle expiry; `false` when the session is not active.
+    async fn add_refresh_token(
+        &self,
+        session_id: SessionId,
+        hash: &TokenHash,
+        now: OffsetDateTime,
+        idle_expires_at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// The session with this id, active or not.
+    async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError>;
+
+    /// The user's sessions active at `now`, newest first.
+    async fn list_sessions(
+        &self,
+        user_id: UserId,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Session>, StoreError>;
+
+    /// Revokes one of the user's sessions; `false` when it is not theirs or already revoked.
+    async fn revoke_session(
+        &self,
+        user_id: UserId,
+        id: SessionId,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Revokes the user's sessions (all, or all but one); returns how many were revoked.
+    async fn revoke_sessions(
+        &self,
+        user_id: UserId,
+        revocation: SessionRevocation,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+}
+
+/// One-time tokens.
+#[async_trait]
+pub trait OneTimeTokenStore: Send + Sync {
+    /// Stores a token. With `void_previous`, the user's other unconsumed tokens of the same
+    /// purpose are deleted in the same transaction (a new reset request voids older ones).
+    async fn issue_one_time_token(
+        &self,
+        token: &OneTimeToken,
+        void_previous: bool,
+    ) -> Result<(), StoreError>;
+
+    /// The token with this hash if it is unconsumed and unexpired at `now`. Looking does not
+    /// consume: consumption happens in [`UserStore::apply_credential_change`].
+    async fn find_one_time_token(
+        &self,
+        hash: &TokenHash,
+        now: OffsetDateTime,
+    ) -> Result<Option<OneTimeToken>, StoreError>;
+}
+
+/// Failed-login counters, keyed by an opaque identifier key (the same for known and unknown
+/// accounts), shared by every instance using the store.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Counts one failure atomically and returns the new count. A counter whose last failure is
+    /// older than `reset_after` restarts at 1. N concurrent calls raise the count by exactly N.
+    async fn record_login_failure(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        reset_after: Duration,
+    ) -> Result<u32, StoreError>;
+
+    /// The counter for `key`, if any.
+    async fn login_failures(&self, key: &str) -> Result<Option<LoginFailures>, StoreError>;
+
+    /// Forgets the counter (after a successful login).
+    async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// Everything a flow needs from storage.
+#[async_trait]
+pub trait Store: UserStore + SessionStore + OneTimeTokenStore + ThrottleStore {
+    /// Checks the backend answers (readiness). The default always succeeds.
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,158 @@
+//! Opaque tokens: refresh tokens and one-time tokens (e-mail verification, password reset,
+//! e-mail change).
+//!
+//! A token is 32 bytes from the operating system's CSPRNG, sent as 43 characters of unpadded
+//! base64url. Only its SHA-256 ([`TokenHash`]) is stored, so a leaked database holds nothing a
+//! client could present. Presented text is checked for length and alphabet before anything is
+//! looked up.
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+use crate::secret::SecretString;
+
+/// Random bytes in a token.
+pub const TOKEN_BYTES: usize = 32;
+/// Characters in a token's text form (unpadded base64url of 32 bytes).
+pub const TOKEN_LEN: usize = 43;
+
+/// The SHA-256 of a token: what stores keep and look up.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl TokenHash {
+    /// The raw digest bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// A digest from stored bytes; `None` unless exactly 32 bytes long.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        bytes.try_into().ok().map(Self)
+    }
+}
+
+impl fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A prefix is enough to correlate log lines; the whole digest is not needed anywhere.
+        write!(
+            f,
+            "TokenHash({:02x}{:02x}{:02x}{:02x}..)",
+            self.0[0], self.0[1], self.0[2], self.0[3]
+        )
+    }
+}
+
+/// A freshly minted opaque token: the text for the client, the hash for the store.
+///
+/// ```
+/// use authkit_core::token::{OpaqueToken, TOKEN_LEN};
+///
+/// let token = OpaqueToken::generate();
+/// assert_eq!(token.text().expose().len(), TOKEN_LEN);
+/// let presented = OpaqueToken::hash_presented(token.text().expose()).unwrap();
+/// assert_eq!(presented, token.hash());
+/// assert!(OpaqueToken::hash_presented("not a token").is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct OpaqueToken {
+    text: SecretString,
+    hash: TokenHash,
+}
+
+impl OpaqueToken {
+    /// 32 bytes from the OS CSPRNG.
+    ///
+    /// # Panics
+    /// If the operating system cannot provide randomness: continuing would mint guessable tokens.
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; TOKEN_BYTES];
+        getrandom::fill(&mut bytes).expect("the OS random number generator failed");
+        let text = URL_SAFE_NO_PAD.encode(bytes);
+        let hash = hash_text(&text);
+        Self {
+            text: SecretString::new(text),
+            hash,
+        }
+    }
+
+    /// The text to give the client (once).
+    pub fn text(&self) -> &SecretString {
+        &self.text
+    }
+
+    /// The digest to store.
+    pub fn hash(&self) -> TokenHash {
+        self.hash
+    }
+
+    /// The digest of a presented token, or `None` when the text cannot be one of ours
+    /// (wrong length or alphabet): such input is rejected without a lookup.
+    pub fn hash_presented(text: &str) -> Option<TokenHash> {
+        let well_formed = text.len() == TOKEN_LEN
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        // The last character of 32 bytes in base64 carries 4 padding bits that must be zero;
+        // decoding checks them, so two texts never name the same token.
+        (well_formed && URL_SAFE_NO_PAD.decode(text).is_ok()).then(|| hash_text(text))
+    }
+}
+
+fn hash_text(text: &str) -> TokenHash {
+    TokenHash(Sha256::digest(text.as_bytes()).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_tokens_are_distinct_and_url_safe() {
+        let a = OpaqueToken::generate();
+        let b = OpaqueToken::generate();
+        assert_ne!(a.text().expose(), b.text().expose());
+        assert_ne!(a.hash(), b.hash());
+        assert!(
+            a.text()
+                .expose()
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
+    }
+
+    #[test]
+    fn malformed_tokens_are_rejected_before_lookup() {
+        let good = OpaqueToken::generate();
+        let text = good.text().expose();
+        assert!(
+            OpaqueToken::hash_presented(&text[1..]).is_none(),
+            "too short"
+        );
+        assert!(
+            OpaqueToken::hash_presented(&format!("{text}A")).is_none(),
+            "too long"
+        );
+        let mut bad = text.to_owned();
+        bad.replace_range(0..1, "+");
+        assert!(
+            OpaqueToken::hash_presented(&bad).is_none(),
+            "standard base64 alphabet"
+        );
+        assert!(
+            OpaqueToken::hash_presented(&"é".repeat(21)).is_none(),
+            "non-ascii"
+        );
+        assert!(OpaqueToken::hash_presented("").is_none());
+    }
+
+    #[test]
+    fn debug_never_shows_the_token_text() {
+        let token = OpaqueToken::generate();
+        let debug = format!("{token:?}");
+        assert!(!debug.contains(token.text().expose()), "{debug}");
+    }
+}

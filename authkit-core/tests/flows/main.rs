@@ -1,0 +1,9 @@
+//! Black-box tests of every flow through the public `Auth` API, on the memory store.
+
+mod account;
+mod admin;
+mod login;
+mod recovery;
+mod refresh;
+mod register;
+mod support;
