@@ -1,1 +1,173 @@
-//! Placeholder.
+//! # authkit-axum
+//!
+//! authkit on [axum]: the whole wire contract as a [`Router`], extractors for your own handlers
+//! ([`AuthUser`], [`OptionalAuthUser`], [`RequireRole`]) and a role guard layer for sub-routers
+//! ([`RequireRoleLayer`]).
+//!
+//! The adapter is thin on purpose: every status, `code`, header and JSON shape comes from
+//! [`authkit_core::http::HttpApi`], shared with the actix-web adapter, so both frameworks answer
+//! byte for byte alike. This crate only moves requests and responses between axum and it.
+//!
+//! ## Quick start
+//! ```no_run
+//! use std::net::SocketAddr;
+//! use axum::{Router, routing::get};
+//! use authkit_axum::{AuthUser, RequireRole, Admin};
+//! use authkit_core::http::{HttpApi, HttpConfig};
+//!
+//! async fn hello(user: AuthUser) -> String {
+//!     format!("hello {}", user.user_id)
+//! }
+//!
+//! async fn admin_only(RequireRole(admin, ..): RequireRole<Admin>) -> String {
+//!     format!("hello admin {}", admin.user_id)
+//! }
+//!
+//! # async fn run(auth: authkit_core::Auth) -> std::io::Result<()> {
+//! let api = HttpApi::new(auth, HttpConfig::default());
+//! let app = Router::new()
+//!     .route("/hello", get(hello))
+//!     .route("/admin-only", get(admin_only))
+//!     .merge(authkit_axum::routes(api.clone()))
+//!     .layer(authkit_axum::AuthLayer::new(api));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! // Connect info gives authkit the client IP (rate limits, session records).
+//! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+//! # }
+//! ```
+//!
+//! ## What it deliberately does not do
+//! It reads tokens only from the `Authorization: Bearer` header, never from cookies or the
+//! query string, and it makes no decision of its own: an extractor that cannot find the
+//! [`AuthLayer`] answers 500 and logs exactly what to add, rather than a misleading 401.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod extract;
+mod role;
+
+use std::net::SocketAddr;
+use std::sync::Once;
+
+use authkit_core::http::{HttpApi, HttpRequest, HttpResponse, MAX_BODY_BYTES, Method, Route};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, on};
+
+pub use extract::{Admin, AuthUser, OptionalAuthUser, RequireRole, RoleName};
+pub use role::{RequireRoleLayer, RequireRoleService};
+
+/// The auth routes (under the configured prefix), `/.well-known/jwks.json`, `/healthz`,
+/// `/readyz`, `/openapi.json` and `/docs`, ready to [`Router::merge`] into any router.
+pub fn routes<S: Clone + Send + Sync + 'static>(api: HttpApi) -> Router<S> {
+    let prefix = api.config().prefix.clone();
+    Route::ALL.into_iter().fold(Router::new(), |router, route| {
+        let api = api.clone();
+        let (method, _) = route.endpoint();
+        let handler = move |request: Request| {
+            let api = api.clone();
+            async move { handle(&api, route, request).await }
+        };
+        router.route(&route.path(&prefix), on(method_filter(method), handler))
+    })
+}
+
+fn method_filter(method: Method) -> MethodFilter {
+    match method {
+        Method::Get => MethodFilter::GET,
+        Method::Post => MethodFilter::POST,
+        Method::Patch => MethodFilter::PATCH,
+        Method::Delete => MethodFilter::DELETE,
+    }
+}
+
+/// Makes the [`HttpApi`] available to the extractors and the role layer. Add it outermost:
+/// `router.layer(AuthLayer::new(api))`.
+#[derive(Debug, Clone)]
+pub struct AuthLayer(HttpApi);
+
+impl AuthLayer {
+    /// A layer carrying `api`.
+    pub fn new(api: HttpApi) -> Self {
+        Self(api)
+    }
+}
+
+impl<S> tower::Layer<S> for AuthLayer {
+    type Service = <axum::Extension<HttpApi> as tower::Layer<S>>::Service;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        axum::Extension(self.0.clone()).layer(inner)
+    }
+}
+
+async fn handle(api: &HttpApi, route: Route, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    if peer.is_none() {
+        warn_missing_connect_info();
+    }
+    let (body, body_too_large) = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => (bytes, false),
+        Err(_) => (Default::default(), true),
+    };
+    let headers = &parts.headers;
+    let forwarded_for = joined(headers, "x-forwarded-for");
+    let path_id = parts.uri.path().rsplit('/').next();
+    let request = HttpRequest {
+        path_id,
+        query: parts.uri.query(),
+        authorization: text(headers, header::AUTHORIZATION),
+        content_type: text(headers, header::CONTENT_TYPE),
+        user_agent: text(headers, header::USER_AGENT),
+        forwarded_for: forwarded_for.as_deref(),
+        peer,
+        body: &body,
+        body_too_large,
+    };
+    into_response(api.handle(route, request).await)
+}
+
+fn text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
+    let values: Vec<&str> = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!values.is_empty()).then(|| values.join(","))
+}
+
+fn warn_missing_connect_info() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        tracing::warn!(
+            target: "authkit",
+            "no client address: serve the app with \
+             `into_make_service_with_connect_info::<SocketAddr>()` so authkit can rate-limit \
+             per client and record session IPs"
+        );
+    });
+}
+
+/// Writes an [`HttpResponse`] as an axum response.
+pub fn into_response(response: HttpResponse) -> Response {
+    let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut out = (status, Body::from(response.body)).into_response();
+    for (name, value) in response.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            out.headers_mut()
+                .append(HeaderName::from_static(name), value);
+        }
+    }
+    out
+}

@@ -203,6 +203,12 @@ pub enum AuthError {
     /// The caller lacks a role.
     #[error("forbidden")]
     Forbidden,
+    /// The request body is not the JSON the route expects; the message says where.
+    #[error("malformed body: {0}")]
+    MalformedBody(String),
+    /// The request body has the wrong content type.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     /// The resource does not exist or is not the caller's.
     #[error("not found")]
     NotFound,
@@ -234,6 +240,8 @@ impl AuthError {
             Self::Unauthorized => ErrorCode::Unauthorized,
             Self::InvalidAccessToken(_) => ErrorCode::InvalidAccessToken,
             Self::Forbidden => ErrorCode::Forbidden,
+            Self::MalformedBody(_) => ErrorCode::MalformedBody,
+            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Self::NotFound => ErrorCode::NotFound,
             Self::Store(StoreError::Unavailable(_)) => ErrorCode::Unavailable,
             Self::Store(StoreError::Conflict(crate::store::UniqueField::Email)) => {
@@ -277,6 +285,8 @@ impl AuthError {
         let code = self.code();
         let detail = match self {
             Self::Validation(msg) => Some(msg.clone()),
+            Self::MalformedBody(msg) => Some(msg.chars().take(200).collect()),
+            Self::UnsupportedMediaType => Some("use application/json".to_owned()),
             Self::WeakPassword(violation) => Some(violation.to_string()),
             Self::TooManyAttempts { retry_after } | Self::TooManyRequests { retry_after } => Some(
                 format!("retry in {} seconds", retry_after_secs(*retry_after)),

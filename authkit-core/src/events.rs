@@ -168,6 +168,35 @@ impl EventSink for TracingSink {
     }
 }
 
+/// Sends every event to several sinks, in order (e.g. the log and the audit table).
+pub struct FanOut {
+    sinks: Vec<std::sync::Arc<dyn EventSink>>,
+}
+
+impl FanOut {
+    /// A sink that forwards to each of `sinks`.
+    pub fn new(sinks: Vec<std::sync::Arc<dyn EventSink>>) -> Self {
+        Self { sinks }
+    }
+}
+
+impl std::fmt::Debug for FanOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FanOut")
+            .field("sinks", &self.sinks.len())
+            .finish()
+    }
+}
+
+#[async_trait]
+impl EventSink for FanOut {
+    async fn record(&self, event: AuthEvent) {
+        for sink in &self.sinks {
+            sink.record(event.clone()).await;
+        }
+    }
+}
+
 /// Keeps events in memory: for tests.
 #[derive(Debug, Default)]
 pub struct MemorySink {

@@ -77,6 +77,7 @@ pub mod dto;
 pub mod email;
 pub mod error;
 pub mod events;
+pub mod http;
 pub mod jwt;
 pub mod mail;
 pub mod memory;

@@ -1,0 +1,127 @@
+//! Extractors for application handlers.
+
+use std::marker::PhantomData;
+
+use authkit_core::http::{HttpApi, HttpResponse};
+use authkit_core::jwt::AccessClaims;
+use authkit_core::{Role, SessionId, UserId};
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::Response;
+
+use crate::into_response;
+
+/// The authenticated caller. Rejects with 401 (RFC 6750 `WWW-Authenticate`) when the bearer
+/// token is absent or invalid.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// The account.
+    pub user_id: UserId,
+    /// The session the token belongs to.
+    pub session_id: SessionId,
+    /// The role in the token.
+    pub role: Role,
+    /// Every claim of the token.
+    pub claims: AccessClaims,
+}
+
+impl From<AccessClaims> for AuthUser {
+    fn from(claims: AccessClaims) -> Self {
+        Self {
+            user_id: claims.sub,
+            session_id: claims.sid,
+            role: claims.role.clone(),
+            claims,
+        }
+    }
+}
+
+pub(crate) fn api(parts: &Parts) -> Result<HttpApi, HttpResponse> {
+    parts.extensions.get::<HttpApi>().cloned().ok_or_else(|| {
+        tracing::error!(
+            target: "authkit",
+            "authkit extractor used without its layer: add `.layer(authkit_axum::AuthLayer::new(api))` \
+             to the router (outermost), with the same HttpApi passed to `authkit_axum::routes`"
+        );
+        HttpResponse::from_error(&authkit_core::AuthError::Internal(
+            "authkit layer missing".into(),
+        ))
+    })
+}
+
+pub(crate) async fn authenticate(parts: &Parts) -> Result<AuthUser, HttpResponse> {
+    let api = api(parts)?;
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    api.authenticate(authorization).await.map(AuthUser::from)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        authenticate(parts).await.map_err(into_response)
+    }
+}
+
+/// The caller if a bearer token is present: `None` without an `Authorization` header, 401 for
+/// a present but invalid token (a bad token is never silently treated as anonymous).
+#[derive(Debug, Clone)]
+pub struct OptionalAuthUser(pub Option<AuthUser>);
+
+impl<S: Send + Sync> FromRequestParts<S> for OptionalAuthUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            authenticate(parts)
+                .await
+                .map(|u| Self(Some(u)))
+                .map_err(into_response)
+        } else {
+            api(parts).map_err(into_response)?;
+            Ok(Self(None))
+        }
+    }
+}
+
+/// A role an application defines, for [`RequireRole`].
+///
+/// ```
+/// use authkit_axum::RoleName;
+///
+/// pub struct Hr;
+/// impl RoleName for Hr {
+///     const ROLES: &'static [&'static str] = &["hr", "admin"];
+/// }
+/// ```
+pub trait RoleName: Send + Sync + 'static {
+    /// The roles allowed (any one suffices).
+    const ROLES: &'static [&'static str];
+}
+
+/// The `admin` role.
+#[derive(Debug, Clone, Copy)]
+pub struct Admin;
+
+impl RoleName for Admin {
+    const ROLES: &'static [&'static str] = &[Role::ADMIN];
+}
+
+/// The authenticated caller, who must hold one of `R::ROLES`: 401 without a valid token,
+/// 403 `forbidden` (`WWW-Authenticate: Bearer error="insufficient_scope"`) without the role.
+#[derive(Debug, Clone)]
+pub struct RequireRole<R: RoleName>(pub AuthUser, pub PhantomData<R>);
+
+impl<S: Send + Sync, R: RoleName> FromRequestParts<S> for RequireRole<R> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let user = authenticate(parts).await.map_err(into_response)?;
+        HttpApi::require_role(&user.claims, R::ROLES).map_err(into_response)?;
+        Ok(Self(user, PhantomData))
+    }
+}

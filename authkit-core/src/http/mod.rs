@@ -1,0 +1,795 @@
+//! The wire contract, framework-free: routes, request parsing and limits, client IPs, rate
+//! limits, and the rendering of every answer.
+//!
+//! An adapter (axum, actix-web, ...) only moves bytes: for each [`Route`] it collects an
+//! [`HttpRequest`] (header values, peer address, body) and writes back the [`HttpResponse`]
+//! that [`HttpApi::handle`] returns. Every status, `code`, header and JSON shape is decided
+//! here, once, so two adapters cannot drift apart.
+
+mod client_ip;
+mod openapi;
+mod rate_limit;
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::auth::{Auth, Registration};
+use crate::dto::{
+    AdminListQuery, AdminUpdateRequest, ChangeEmailRequest, ChangePasswordRequest, DeleteMeRequest,
+    EmailRequest, LoginRequest, OAuthError, RefreshRequest, RegisterRequest, RegisterResponse,
+    ResetPasswordRequest, TokenPair, TokenRequest, UpdateMeRequest, UserView, VerifyEmailRequest,
+};
+use crate::error::{AuthError, ErrorCode, PROBLEM_CONTENT_TYPE, Problem, retry_after_secs};
+use crate::jwt::AccessClaims;
+use crate::model::ClientInfo;
+
+pub use client_ip::{InvalidIpNet, IpNet, TrustedProxies};
+pub use rate_limit::RateLimiter;
+
+/// Largest request body the auth routes accept (16 KiB); larger bodies get 413.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// HTTP settings of the auth routes.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Path prefix of the auth routes (default `/auth`).
+    pub prefix: String,
+    /// Requests per minute per client IP on the auth routes (default 60; 0 turns it off).
+    pub ip_rate_limit: u32,
+    /// Proxies whose `X-Forwarded-For` is believed (default none).
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            prefix: "/auth".into(),
+            ip_rate_limit: 60,
+            trusted_proxies: TrustedProxies::none(),
+        }
+    }
+}
+
+/// Every route of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)] // each variant is named after its route; see `Route::ALL`
+pub enum Route {
+    Register,
+    Login,
+    Token,
+    Refresh,
+    Logout,
+    LogoutAll,
+    GetMe,
+    UpdateMe,
+    DeleteMe,
+    ChangePassword,
+    ResetRequest,
+    ResetConfirm,
+    VerifyRequest,
+    Verify,
+    ChangeEmail,
+    ListSessions,
+    RevokeSession,
+    AdminListUsers,
+    AdminGetUser,
+    AdminUpdateUser,
+    AdminDeleteUser,
+    Jwks,
+    Healthz,
+    Readyz,
+    OpenApi,
+    Docs,
+}
+
+/// HTTP methods the contract uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl Route {
+    /// Every route, in contract order.
+    pub const ALL: [Route; 26] = [
+        Route::Register,
+        Route::Login,
+        Route::Token,
+        Route::Refresh,
+        Route::Logout,
+        Route::LogoutAll,
+        Route::GetMe,
+        Route::UpdateMe,
+        Route::DeleteMe,
+        Route::ChangePassword,
+        Route::ResetRequest,
+        Route::ResetConfirm,
+        Route::VerifyRequest,
+        Route::Verify,
+        Route::ChangeEmail,
+        Route::ListSessions,
+        Route::RevokeSession,
+        Route::AdminListUsers,
+        Route::AdminGetUser,
+        Route::AdminUpdateUser,
+        Route::AdminDeleteUser,
+        Route::Jwks,
+        Route::Healthz,
+        Route::Readyz,
+        Route::OpenApi,
+        Route::Docs,
+    ];
+
+    /// The method and path template (`{id}` marks the path parameter). Auth routes are
+    /// relative to the prefix; the others ([`Route::is_auth`] false) are absolute.
+    pub const fn endpoint(self) -> (Method, &'static str) {
+        use Method::*;
+        match self {
+            Route::Register => (Post, "/register"),
+            Route::Login => (Post, "/login"),
+            Route::Token => (Post, "/token"),
+            Route::Refresh => (Post, "/refresh"),
+            Route::Logout => (Post, "/logout"),
+            Route::LogoutAll => (Post, "/logout-all"),
+            Route::GetMe => (Get, "/me"),
+            Route::UpdateMe => (Patch, "/me"),
+            Route::DeleteMe => (Delete, "/me"),
+            Route::ChangePassword => (Post, "/password/change"),
+            Route::ResetRequest => (Post, "/password-reset/request"),
+            Route::ResetConfirm => (Post, "/password-reset/confirm"),
+            Route::VerifyRequest => (Post, "/email/verify/request"),
+            Route::Verify => (Post, "/email/verify"),
+            Route::ChangeEmail => (Post, "/email/change"),
+            Route::ListSessions => (Get, "/sessions"),
+            Route::RevokeSession => (Delete, "/sessions/{id}"),
+            Route::AdminListUsers => (Get, "/admin/users"),
+            Route::AdminGetUser => (Get, "/admin/users/{id}"),
+            Route::AdminUpdateUser => (Patch, "/admin/users/{id}"),
+            Route::AdminDeleteUser => (Delete, "/admin/users/{id}"),
+            Route::Jwks => (Get, "/.well-known/jwks.json"),
+            Route::Healthz => (Get, "/healthz"),
+            Route::Readyz => (Get, "/readyz"),
+            Route::OpenApi => (Get, "/openapi.json"),
+            Route::Docs => (Get, "/docs"),
+        }
+    }
+
+    /// Whether the route lives under the auth prefix (and is rate limited).
+    pub const fn is_auth(self) -> bool {
+        !matches!(
+            self,
+            Route::Jwks | Route::Healthz | Route::Readyz | Route::OpenApi | Route::Docs
+        )
+    }
+
+    /// The full path template under `prefix`.
+    pub fn path(self, prefix: &str) -> String {
+        let (_, path) = self.endpoint();
+        if self.is_auth() {
+            format!("{}{path}", prefix.trim_end_matches('/'))
+        } else {
+            path.to_owned()
+        }
+    }
+}
+
+/// A request as an adapter saw it: raw header values, the peer address and the body.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HttpRequest<'a> {
+    /// The `{id}` path parameter, for routes that have one.
+    pub path_id: Option<&'a str>,
+    /// The raw query string (without `?`).
+    pub query: Option<&'a str>,
+    /// The `Authorization` header.
+    pub authorization: Option<&'a str>,
+    /// The `Content-Type` header.
+    pub content_type: Option<&'a str>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<&'a str>,
+    /// The `X-Forwarded-For` header (several headers joined with `,`).
+    pub forwarded_for: Option<&'a str>,
+    /// The TCP peer address.
+    pub peer: Option<IpAddr>,
+    /// The body, read up to [`MAX_BODY_BYTES`].
+    pub body: &'a [u8],
+    /// Whether the body was longer than [`MAX_BODY_BYTES`] (and was not read whole).
+    pub body_too_large: bool,
+}
+
+/// An answer, ready to write: status, headers and body bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// Header names (lower case) and values.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    fn json(status: u16, value: &impl Serialize) -> Self {
+        Self::with_body(
+            status,
+            "application/json",
+            serde_json::to_vec(value).unwrap_or_default(),
+        )
+    }
+
+    fn with_body(status: u16, content_type: &str, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type", content_type.to_owned())],
+            body,
+        }
+    }
+
+    fn no_content() -> Self {
+        Self {
+            status: 204,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    fn accepted() -> Self {
+        Self::json(202, &serde_json::json!({ "status": "accepted" }))
+    }
+
+    fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The value of header `name`, if set.
+    pub fn header_value(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The problem answer for `err`, with `WWW-Authenticate` and `Retry-After` where they apply.
+    /// Server-side failures are logged here (with their cause) and answered without it.
+    pub fn from_error(err: &AuthError) -> Self {
+        if !err.is_client_error() {
+            tracing::error!(target: "authkit", error = %err, "request failed");
+        }
+        let problem = err.problem();
+        let mut response = Self::problem(&problem);
+        if let Some(value) = err.www_authenticate() {
+            response = response.header("www-authenticate", value);
+        }
+        if let Some(wait) = err.retry_after() {
+            response = response.header("retry-after", retry_after_secs(wait).to_string());
+        }
+        response
+    }
+
+    fn problem(problem: &Problem) -> Self {
+        Self::with_body(
+            problem.status,
+            PROBLEM_CONTENT_TYPE,
+            serde_json::to_vec(problem).unwrap_or_default(),
+        )
+    }
+
+    fn no_store(self) -> Self {
+        self.header("cache-control", "no-store")
+            .header("pragma", "no-cache")
+    }
+}
+
+/// The HTTP face of an [`Auth`] service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct HttpApi {
+    inner: std::sync::Arc<ApiInner>,
+}
+
+#[derive(Debug)]
+struct ApiInner {
+    auth: Auth,
+    config: HttpConfig,
+    limiter: RateLimiter,
+    openapi: Vec<u8>,
+    docs: Vec<u8>,
+}
+
+impl HttpApi {
+    /// The API of `auth` with `config`.
+    pub fn new(auth: Auth, config: HttpConfig) -> Self {
+        let openapi = serde_json::to_vec_pretty(&openapi::document(&config.prefix))
+            .expect("the OpenAPI document serializes");
+        let docs = openapi::docs_page(&config.prefix).into_bytes();
+        Self {
+            inner: std::sync::Arc::new(ApiInner {
+                limiter: RateLimiter::new(config.ip_rate_limit),
+                auth,
+                config,
+                openapi,
+                docs,
+            }),
+        }
+    }
+
+    /// The service.
+    pub fn auth(&self) -> &Auth {
+        &self.inner.auth
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &HttpConfig {
+        &self.inner.config
+    }
+
+    /// The client's IP for a request from `peer` (trusted proxies considered).
+    pub fn client_ip(&self, peer: Option<IpAddr>, forwarded_for: Option<&str>) -> Option<IpAddr> {
+        peer.map(|peer| {
+            self.inner
+                .config
+                .trusted_proxies
+                .client_ip(peer, forwarded_for)
+        })
+    }
+
+    /// Authenticates an `Authorization` header value: the claims, or the 401 answer (RFC 6750).
+    /// The scheme is case-insensitive; tokens are never taken from anywhere else.
+    pub async fn authenticate(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<AccessClaims, HttpResponse> {
+        let token = bearer_token(authorization).map_err(|e| HttpResponse::from_error(&e))?;
+        self.inner
+            .auth
+            .authenticate(token)
+            .await
+            .map_err(|e| HttpResponse::from_error(&e))
+    }
+
+    /// Checks `claims` hold one of `roles`: `Ok`, or the 403 answer (`insufficient_scope`).
+    pub fn require_role(claims: &AccessClaims, roles: &[&str]) -> Result<(), HttpResponse> {
+        if roles.contains(&claims.role.as_str()) {
+            Ok(())
+        } else {
+            Err(HttpResponse::from_error(&AuthError::Forbidden))
+        }
+    }
+
+    /// Answers one request to `route`.
+    pub async fn handle(&self, route: Route, req: HttpRequest<'_>) -> HttpResponse {
+        let client = ClientInfo::new(self.client_ip(req.peer, req.forwarded_for), req.user_agent);
+        if route.is_auth() {
+            if let Some(ip) = client.ip
+                && let Err(retry_after) = self.inner.limiter.check(ip, Instant::now())
+            {
+                return HttpResponse::from_error(&AuthError::TooManyRequests { retry_after });
+            }
+            if req.body_too_large || req.body.len() > MAX_BODY_BYTES {
+                return problem(ErrorCode::PayloadTooLarge, None);
+            }
+        }
+        let response = self
+            .dispatch(route, &req, &client)
+            .await
+            .unwrap_or_else(|e| HttpResponse::from_error(&e));
+        if route.is_auth() && response.header_value("cache-control").is_none() {
+            response.no_store()
+        } else {
+            response
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        route: Route,
+        req: &HttpRequest<'_>,
+        client: &ClientInfo,
+    ) -> Result<HttpResponse, AuthError> {
+        let auth = &self.inner.auth;
+        let ok_user = |user: crate::model::User| HttpResponse::json(200, &UserView::from(user));
+        Ok(match route {
+            Route::Register => {
+                let body: RegisterRequest = json_body(req)?;
+                match auth.register(body, client).await? {
+                    Registration::Created { user, tokens } => HttpResponse::json(
+                        201,
+                        &RegisterResponse {
+                            user: UserView::from(*user),
+                            tokens: Some(tokens),
+                        },
+                    ),
+                    Registration::VerificationPending => HttpResponse::accepted(),
+                }
+            }
+            Route::Token => self.token(req, client).await,
+            Route::Login => {
+                let body: LoginRequest = json_body(req)?;
+                tokens(&auth.login(body, client).await?)
+            }
+            Route::Refresh => {
+                let body: RefreshRequest = json_body(req)?;
+                tokens(&auth.refresh(body.refresh_token.expose(), client).await?)
+            }
+            Route::Logout => {
+                auth.logout(&self.claims(req).await?).await?;
+                HttpResponse::no_content()
+            }
+            Route::LogoutAll => {
+                auth.logout_all(&self.claims(req).await?).await?;
+                HttpResponse::no_content()
+            }
+            Route::GetMe => ok_user(auth.me(&self.claims(req).await?).await?),
+            Route::UpdateMe => {
+                let claims = self.claims(req).await?;
+                let body: UpdateMeRequest = json_body(req)?;
+                ok_user(auth.update_me(&claims, body).await?)
+            }
+            Route::DeleteMe => {
+                let claims = self.claims(req).await?;
+                let body: DeleteMeRequest = json_body(req)?;
+                auth.delete_me(&claims, &body.password).await?;
+                HttpResponse::no_content()
+            }
+            Route::ChangePassword => {
+                let claims = self.claims(req).await?;
+                let body: ChangePasswordRequest = json_body(req)?;
+                auth.change_password(&claims, body).await?;
+                HttpResponse::no_content()
+            }
+            Route::ResetRequest => {
+                let body: EmailRequest = json_body(req)?;
+                auth.request_password_reset(&body.email).await?;
+                HttpResponse::accepted()
+            }
+            Route::ResetConfirm => {
+                let body: ResetPasswordRequest = json_body(req)?;
+                auth.confirm_password_reset(&body.token, &body.new_password)
+                    .await?;
+                HttpResponse::no_content()
+            }
+            Route::VerifyRequest => {
+                let body: EmailRequest = json_body(req)?;
+                auth.request_email_verification(&body.email).await?;
+                HttpResponse::accepted()
+            }
+            Route::Verify => {
+                let body: VerifyEmailRequest = json_body(req)?;
+                ok_user(auth.verify_email(&body.token).await?)
+            }
+            Route::ChangeEmail => {
+                let claims = self.claims(req).await?;
+                let body: ChangeEmailRequest = json_body(req)?;
+                auth.request_email_change(&claims, body).await?;
+                HttpResponse::accepted()
+            }
+            Route::ListSessions => {
+                HttpResponse::json(200, &auth.sessions(&self.claims(req).await?).await?)
+            }
+            Route::RevokeSession => {
+                let claims = self.claims(req).await?;
+                auth.revoke_own_session(&claims, path_id(req)?).await?;
+                HttpResponse::no_content()
+            }
+            Route::AdminListUsers => {
+                let claims = self.claims(req).await?;
+                let query: AdminListQuery = serde_urlencoded::from_str(req.query.unwrap_or(""))
+                    .map_err(|e| AuthError::Validation(format!("query: {e}")))?;
+                HttpResponse::json(200, &auth.admin_list_users(&claims, &query).await?)
+            }
+            Route::AdminGetUser => {
+                let claims = self.claims(req).await?;
+                ok_user(
+                    auth.admin_get_user(&claims, admin_target(&claims, req)?)
+                        .await?,
+                )
+            }
+            Route::AdminUpdateUser => {
+                let claims = self.claims(req).await?;
+                let id = admin_target(&claims, req)?;
+                let body: AdminUpdateRequest = json_body(req)?;
+                ok_user(auth.admin_update_user(&claims, id, body).await?)
+            }
+            Route::AdminDeleteUser => {
+                let claims = self.claims(req).await?;
+                auth.admin_delete_user(&claims, admin_target(&claims, req)?)
+                    .await?;
+                HttpResponse::no_content()
+            }
+            Route::Jwks => {
+                HttpResponse::json(200, auth.jwks()).header("cache-control", "public, max-age=300")
+            }
+            Route::Healthz => HttpResponse::json(200, &serde_json::json!({ "status": "ok" })),
+            Route::Readyz => {
+                auth.ready().await?;
+                HttpResponse::json(200, &serde_json::json!({ "status": "ready" }))
+            }
+            Route::OpenApi => {
+                HttpResponse::with_body(200, "application/json", self.inner.openapi.clone())
+            }
+            Route::Docs => {
+                HttpResponse::with_body(200, "text/html; charset=utf-8", self.inner.docs.clone())
+            }
+        })
+    }
+
+    async fn claims(&self, req: &HttpRequest<'_>) -> Result<AccessClaims, AuthError> {
+        let token = bearer_token(req.authorization)?;
+        self.inner.auth.authenticate(token).await
+    }
+
+    /// The OAuth2 token endpoint (RFC 6749 4.3 and 6): form in, token pair or RFC 6749 5.2
+    /// error out.
+    async fn token(&self, req: &HttpRequest<'_>, client: &ClientInfo) -> HttpResponse {
+        if !content_type_is(req.content_type, "application/x-www-form-urlencoded") {
+            return problem(
+                ErrorCode::UnsupportedMediaType,
+                Some("use application/x-www-form-urlencoded"),
+            );
+        }
+        let Ok(form) = serde_urlencoded::from_bytes::<TokenRequest>(req.body) else {
+            return oauth_error("invalid_request", "the form is malformed");
+        };
+        let auth = &self.inner.auth;
+        let result = match form.grant_type.as_deref() {
+            Some("password") => match (form.username.as_deref(), form.password.as_ref()) {
+                (Some(username), Some(password)) => {
+                    auth.login_password_grant(username, password, client).await
+                }
+                _ => return oauth_error("invalid_request", "username and password are required"),
+            },
+            Some("refresh_token") => match form.refresh_token.as_ref() {
+                Some(token) => auth.refresh(token.expose(), client).await,
+                None => return oauth_error("invalid_request", "refresh_token is required"),
+            },
+            Some(_) => {
+                return oauth_error("unsupported_grant_type", "use password or refresh_token");
+            }
+            None => return oauth_error("invalid_request", "grant_type is required"),
+        };
+        match result {
+            Ok(pair) => tokens(&pair),
+            Err(err) => match err.code() {
+                ErrorCode::InvalidCredentials
+                | ErrorCode::InvalidRefreshToken
+                | ErrorCode::EmailNotVerified => oauth_error("invalid_grant", err.code().title()),
+                ErrorCode::ValidationFailed => oauth_error("invalid_request", err.code().title()),
+                _ => HttpResponse::from_error(&err),
+            },
+        }
+    }
+}
+
+fn tokens(pair: &TokenPair) -> HttpResponse {
+    HttpResponse::json(200, pair).no_store()
+}
+
+fn problem(code: ErrorCode, detail: Option<&str>) -> HttpResponse {
+    HttpResponse::problem(&Problem::new(code, detail.map(str::to_owned))).no_store()
+}
+
+fn oauth_error(error: &str, description: &str) -> HttpResponse {
+    let body = OAuthError {
+        error: error.to_owned(),
+        error_description: Some(description.to_owned()),
+    };
+    HttpResponse::json(400, &body).no_store()
+}
+
+/// The token of an `Authorization: Bearer …` header (scheme case-insensitive).
+pub fn bearer_token(header: Option<&str>) -> Result<&str, AuthError> {
+    let header = header.ok_or(AuthError::Unauthorized)?;
+    let (scheme, token) = header
+        .trim()
+        .split_once(' ')
+        .ok_or(AuthError::Unauthorized)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AuthError::Unauthorized);
+    }
+    Ok(token.trim_start())
+}
+
+fn content_type_is(header: Option<&str>, expected: &str) -> bool {
+    header
+        .and_then(|h| h.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case(expected))
+}
+
+fn json_body<T: DeserializeOwned>(req: &HttpRequest<'_>) -> Result<T, BodyError> {
+    if !content_type_is(req.content_type, "application/json") {
+        return Err(BodyError::MediaType);
+    }
+    serde_json::from_slice(req.body).map_err(|e| BodyError::Malformed(e.to_string()))
+}
+
+/// Why a body was refused; turned into the matching problem.
+enum BodyError {
+    MediaType,
+    Malformed(String),
+}
+
+impl From<BodyError> for AuthError {
+    fn from(err: BodyError) -> Self {
+        match err {
+            BodyError::MediaType => AuthError::UnsupportedMediaType,
+            BodyError::Malformed(why) => AuthError::MalformedBody(why),
+        }
+    }
+}
+
+fn path_id(req: &HttpRequest<'_>) -> Result<Uuid, AuthError> {
+    req.path_id
+        .and_then(|id| Uuid::parse_str(id).ok())
+        .ok_or(AuthError::NotFound)
+}
+
+/// The `{id}` of an admin route; checked after the role, so a non-admin learns nothing from it.
+fn admin_target(claims: &AccessClaims, req: &HttpRequest<'_>) -> Result<Uuid, AuthError> {
+    if !claims.role.is_admin() {
+        return Err(AuthError::Forbidden);
+    }
+    path_id(req)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::memory::MemoryStore;
+    use crate::password::HashParams;
+    use crate::{AuthConfig, ManualClock};
+
+    fn api(config: HttpConfig) -> HttpApi {
+        let auth_config = AuthConfig::builder()
+            .hs256_secret("http-layer-test-secret-of-32-bytes!")
+            .hash_params(HashParams::insecure_fast_for_tests())
+            .build()
+            .unwrap();
+        let auth = Auth::builder(auth_config, Arc::new(MemoryStore::new()))
+            .mailer(Arc::new(crate::mail::MemoryMailer::new()))
+            .clock(Arc::new(ManualClock::starting_now()))
+            .build();
+        HttpApi::new(auth, config)
+    }
+
+    fn json_request(body: &[u8]) -> HttpRequest<'_> {
+        HttpRequest {
+            content_type: Some("application/json"),
+            peer: Some("192.0.2.10".parse().unwrap()),
+            body,
+            ..HttpRequest::default()
+        }
+    }
+
+    fn code(response: &HttpResponse) -> String {
+        let value: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        value["code"].as_str().unwrap_or_default().to_owned()
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_and_required() {
+        assert_eq!(bearer_token(Some("Bearer abc")).unwrap(), "abc");
+        assert_eq!(bearer_token(Some("bEaReR  abc ")).unwrap(), "abc");
+        assert!(matches!(bearer_token(None), Err(AuthError::Unauthorized)));
+        assert!(matches!(
+            bearer_token(Some("Basic abc")),
+            Err(AuthError::Unauthorized)
+        ));
+        assert!(matches!(
+            bearer_token(Some("Bearer")),
+            Err(AuthError::Unauthorized)
+        ));
+        assert!(matches!(
+            bearer_token(Some("Bearer   ")),
+            Err(AuthError::Unauthorized)
+        ));
+    }
+
+    #[tokio::test]
+    async fn register_then_me_through_the_http_layer() {
+        let api = api(HttpConfig::default());
+        let body = br#"{"email":"ada@example.com","password":"correct horse battery staple 42"}"#;
+        let created = api.handle(Route::Register, json_request(body)).await;
+        assert_eq!(created.status, 201);
+        assert_eq!(created.header_value("cache-control"), Some("no-store"));
+        let value: serde_json::Value = serde_json::from_slice(&created.body).unwrap();
+        let token = value["tokens"]["access_token"].as_str().unwrap();
+        let bearer = format!("Bearer {token}");
+        let me = api
+            .handle(
+                Route::GetMe,
+                HttpRequest {
+                    authorization: Some(&bearer),
+                    ..HttpRequest::default()
+                },
+            )
+            .await;
+        assert_eq!(me.status, 200);
+        let me: serde_json::Value = serde_json::from_slice(&me.body).unwrap();
+        assert_eq!(me["email"], "ada@example.com");
+    }
+
+    #[tokio::test]
+    async fn bodies_are_limited_typed_and_parsed_strictly() {
+        let api = api(HttpConfig::default());
+        let too_large = HttpRequest {
+            body_too_large: true,
+            ..json_request(b"{}")
+        };
+        let r = api.handle(Route::Login, too_large).await;
+        assert_eq!((r.status, code(&r).as_str()), (413, "payload_too_large"));
+
+        let text = HttpRequest {
+            content_type: Some("text/plain"),
+            ..json_request(b"{}")
+        };
+        let r = api.handle(Route::Login, text).await;
+        assert_eq!(
+            (r.status, code(&r).as_str()),
+            (415, "unsupported_media_type")
+        );
+
+        let r = api.handle(Route::Login, json_request(b"{not json")).await;
+        assert_eq!((r.status, code(&r).as_str()), (400, "malformed_body"));
+        let r = api
+            .handle(
+                Route::Login,
+                json_request(br#"{"email":"a@b.co","pasword":"x"}"#),
+            )
+            .await;
+        assert_eq!((r.status, code(&r).as_str()), (400, "malformed_body"));
+        assert_eq!(r.header_value("content-type"), Some(PROBLEM_CONTENT_TYPE));
+    }
+
+    #[tokio::test]
+    async fn the_rate_limit_answers_429_with_retry_after() {
+        let api = api(HttpConfig {
+            ip_rate_limit: 2,
+            ..HttpConfig::default()
+        });
+        for _ in 0..2 {
+            let r = api.handle(Route::Login, json_request(b"{}")).await;
+            assert_ne!(r.status, 429);
+        }
+        let r = api.handle(Route::Login, json_request(b"{}")).await;
+        assert_eq!((r.status, code(&r).as_str()), (429, "too_many_requests"));
+        assert_eq!(r.header_value("retry-after"), Some("30"));
+        let health = api.handle(Route::Healthz, json_request(b"")).await;
+        assert_eq!(health.status, 200, "only auth routes are limited");
+    }
+
+    #[tokio::test]
+    async fn the_token_endpoint_speaks_rfc_6749_errors() {
+        let api = api(HttpConfig::default());
+        let form = |body: &'static [u8]| HttpRequest {
+            content_type: Some("application/x-www-form-urlencoded"),
+            body,
+            ..HttpRequest::default()
+        };
+        let cases: [(&[u8], &str); 4] = [
+            (b"grant_type=client_credentials", "unsupported_grant_type"),
+            (b"grant_type=password&username=a%40b.co", "invalid_request"),
+            (b"username=a", "invalid_request"),
+            (
+                b"grant_type=password&username=a%40b.co&password=wrong-password-here",
+                "invalid_grant",
+            ),
+        ];
+        for (body, error) in cases {
+            let r = api.handle(Route::Token, form(body)).await;
+            let value: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            assert_eq!((r.status, value["error"].as_str().unwrap()), (400, error));
+            assert_eq!(r.header_value("cache-control"), Some("no-store"));
+        }
+    }
+}

@@ -1,0 +1,465 @@
+//! The OpenAPI 3.1 description of the contract, built from [`Route::ALL`] so that no route can
+//! be served without being described, and the Swagger UI page that shows it.
+
+use serde_json::{Value, json};
+
+use super::{MAX_BODY_BYTES, Method, Route};
+
+/// What one route takes and gives, for the document.
+struct Doc {
+    summary: &'static str,
+    tag: &'static str,
+    auth: Auth,
+    body: Option<(&'static str, &'static str)>,
+    ok: (u16, Option<&'static str>),
+    errors: &'static [(u16, &'static str)],
+}
+
+#[derive(PartialEq)]
+enum Auth {
+    Public,
+    Bearer,
+    Admin,
+}
+
+const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+fn doc(route: Route) -> Doc {
+    let d = |summary, tag, auth, body, ok, errors| Doc {
+        summary,
+        tag,
+        auth,
+        body,
+        ok,
+        errors,
+    };
+    use Auth::*;
+    match route {
+        Route::Register => d(
+            "Create an account",
+            "account",
+            Public,
+            Some((JSON, "RegisterRequest")),
+            (201, Some("RegisterResponse")),
+            &[
+                (
+                    202,
+                    "Accepted: verification mail sent (when verification is required)",
+                ),
+                (400, "validation_failed, weak_password, malformed_body"),
+                (409, "email_taken, username_taken"),
+            ],
+        ),
+        Route::Login => d(
+            "Sign in with e-mail or username",
+            "session",
+            Public,
+            Some((JSON, "LoginRequest")),
+            (200, Some("TokenPair")),
+            &[
+                (401, "invalid_credentials"),
+                (403, "email_not_verified"),
+                (429, "too_many_attempts"),
+            ],
+        ),
+        Route::Token => d(
+            "OAuth2 token endpoint (password and refresh_token grants)",
+            "session",
+            Public,
+            Some((FORM, "TokenRequest")),
+            (200, Some("TokenPair")),
+            &[(
+                400,
+                "invalid_grant, unsupported_grant_type, invalid_request (RFC 6749 5.2)",
+            )],
+        ),
+        Route::Refresh => d(
+            "Rotate a refresh token",
+            "session",
+            Public,
+            Some((JSON, "RefreshRequest")),
+            (200, Some("TokenPair")),
+            &[(401, "invalid_refresh_token")],
+        ),
+        Route::Logout => d(
+            "Revoke the current session",
+            "session",
+            Bearer,
+            None,
+            (204, None),
+            &[(401, "unauthorized, invalid_access_token")],
+        ),
+        Route::LogoutAll => d(
+            "Revoke every session of the caller",
+            "session",
+            Bearer,
+            None,
+            (204, None),
+            &[(401, "unauthorized, invalid_access_token")],
+        ),
+        Route::GetMe => d(
+            "The caller's account",
+            "account",
+            Bearer,
+            None,
+            (200, Some("User")),
+            &[(401, "unauthorized, invalid_access_token")],
+        ),
+        Route::UpdateMe => d(
+            "Change the caller's username",
+            "account",
+            Bearer,
+            Some((JSON, "UpdateMeRequest")),
+            (200, Some("User")),
+            &[(401, "unauthorized"), (409, "username_taken")],
+        ),
+        Route::DeleteMe => d(
+            "Delete the caller's account",
+            "account",
+            Bearer,
+            Some((JSON, "PasswordConfirmation")),
+            (204, None),
+            &[(401, "invalid_credentials")],
+        ),
+        Route::ChangePassword => d(
+            "Change the password (revokes the other sessions)",
+            "account",
+            Bearer,
+            Some((JSON, "ChangePasswordRequest")),
+            (204, None),
+            &[(400, "weak_password"), (401, "invalid_credentials")],
+        ),
+        Route::ResetRequest => d(
+            "Mail a password reset link (answers 202 for any address)",
+            "recovery",
+            Public,
+            Some((JSON, "EmailRequest")),
+            (202, None),
+            &[(429, "too_many_requests")],
+        ),
+        Route::ResetConfirm => d(
+            "Set a new password with a reset token (revokes every session)",
+            "recovery",
+            Public,
+            Some((JSON, "ResetPasswordRequest")),
+            (204, None),
+            &[(400, "invalid_token, weak_password")],
+        ),
+        Route::VerifyRequest => d(
+            "Mail a new verification link (answers 202 for any address)",
+            "recovery",
+            Public,
+            Some((JSON, "EmailRequest")),
+            (202, None),
+            &[(429, "too_many_requests")],
+        ),
+        Route::Verify => d(
+            "Confirm an address with a verification or e-mail change token",
+            "recovery",
+            Public,
+            Some((JSON, "TokenBody")),
+            (200, Some("User")),
+            &[(400, "invalid_token"), (409, "email_taken")],
+        ),
+        Route::ChangeEmail => d(
+            "Start an e-mail change (link to the new address)",
+            "account",
+            Bearer,
+            Some((JSON, "ChangeEmailRequest")),
+            (202, None),
+            &[(401, "invalid_credentials")],
+        ),
+        Route::ListSessions => d(
+            "The caller's live sessions",
+            "session",
+            Bearer,
+            None,
+            (200, Some("SessionList")),
+            &[(401, "unauthorized")],
+        ),
+        Route::RevokeSession => d(
+            "Revoke one of the caller's sessions",
+            "session",
+            Bearer,
+            None,
+            (204, None),
+            &[(404, "not_found")],
+        ),
+        Route::AdminListUsers => d(
+            "List users (cursor pagination, filters)",
+            "admin",
+            Admin,
+            None,
+            (200, Some("UserPage")),
+            &[(400, "validation_failed"), (403, "forbidden")],
+        ),
+        Route::AdminGetUser => d(
+            "One user",
+            "admin",
+            Admin,
+            None,
+            (200, Some("User")),
+            &[(403, "forbidden"), (404, "not_found")],
+        ),
+        Route::AdminUpdateUser => d(
+            "Change a user's role or status (disabling revokes sessions)",
+            "admin",
+            Admin,
+            Some((JSON, "AdminUpdateRequest")),
+            (200, Some("User")),
+            &[
+                (400, "validation_failed"),
+                (403, "forbidden"),
+                (404, "not_found"),
+            ],
+        ),
+        Route::AdminDeleteUser => d(
+            "Delete a user",
+            "admin",
+            Admin,
+            None,
+            (204, None),
+            &[(403, "forbidden"), (404, "not_found")],
+        ),
+        Route::Jwks => d(
+            "Public keys of the access tokens (JWKS)",
+            "keys",
+            Public,
+            None,
+            (200, Some("Jwks")),
+            &[],
+        ),
+        Route::Healthz => d("Liveness", "health", Public, None, (200, None), &[]),
+        Route::Readyz => d(
+            "Readiness: the database answers",
+            "health",
+            Public,
+            None,
+            (200, None),
+            &[(503, "unavailable")],
+        ),
+        Route::OpenApi => d("This document", "docs", Public, None, (200, None), &[]),
+        Route::Docs => d("Swagger UI", "docs", Public, None, (200, None), &[]),
+    }
+}
+
+fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::Get => "get",
+        Method::Post => "post",
+        Method::Patch => "patch",
+        Method::Delete => "delete",
+    }
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn operation(route: Route) -> Value {
+    let d = doc(route);
+    let mut responses = serde_json::Map::new();
+    let (ok_status, ok_schema) = d.ok;
+    let ok = match ok_schema {
+        Some(schema) => {
+            json!({ "description": "Success", "content": { JSON: { "schema": schema_ref(schema) } } })
+        }
+        None => json!({ "description": "Success" }),
+    };
+    responses.insert(ok_status.to_string(), ok);
+    let problem = |description: &str| json!({ "description": description, "content": { "application/problem+json": { "schema": schema_ref("Problem") } } });
+    for (status, codes) in d.errors {
+        responses.insert(status.to_string(), problem(codes));
+    }
+    if route.is_auth() && d.auth != Auth::Public && !responses.contains_key("401") {
+        responses.insert("401".into(), problem("unauthorized, invalid_access_token"));
+    }
+    if route.is_auth() {
+        responses.insert(
+            "429".into(),
+            problem("too_many_requests (per-client rate limit)"),
+        );
+        if d.body.is_some() {
+            responses.insert(
+                "413".into(),
+                problem(&format!("payload_too_large (over {MAX_BODY_BYTES} bytes)")),
+            );
+            responses.insert("415".into(), problem("unsupported_media_type"));
+        }
+    }
+    let mut op = json!({
+        "summary": d.summary,
+        "operationId": format!("{route:?}"),
+        "tags": [d.tag],
+        "responses": responses,
+    });
+    if d.auth != Auth::Public {
+        op["security"] = json!([{ "bearer": [] }, { "oauth2": [] }]);
+    }
+    if let Some((content_type, schema)) = d.body {
+        op["requestBody"] = json!({ "required": true, "content": { content_type: { "schema": schema_ref(schema) } } });
+    }
+    let (_, path) = route.endpoint();
+    let mut parameters = Vec::new();
+    if path.contains("{id}") {
+        parameters.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }));
+    }
+    if route == Route::AdminListUsers {
+        for (name, schema, description) in [
+            (
+                "limit",
+                json!({ "type": "integer", "minimum": 1, "maximum": 100, "default": 50 }),
+                "Page size",
+            ),
+            (
+                "cursor",
+                json!({ "type": "string" }),
+                "next_cursor of the previous page",
+            ),
+            ("role", json!({ "type": "string" }), "Only this role"),
+            (
+                "status",
+                json!({ "type": "string", "enum": ["active", "disabled"] }),
+                "Only this status",
+            ),
+            (
+                "q",
+                json!({ "type": "string" }),
+                "Case-insensitive search of e-mail and username",
+            ),
+        ] {
+            parameters.push(json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description }));
+        }
+    }
+    if !parameters.is_empty() {
+        op["parameters"] = Value::Array(parameters);
+    }
+    op
+}
+
+/// The OpenAPI 3.1 document of every route, with the auth routes under `prefix`.
+pub(super) fn document(prefix: &str) -> Value {
+    let mut paths = serde_json::Map::new();
+    for route in Route::ALL {
+        let (method, _) = route.endpoint();
+        let entry = paths.entry(route.path(prefix)).or_insert_with(|| json!({}));
+        entry[method_name(method)] = operation(route);
+    }
+    let string = json!({ "type": "string" });
+    let time = json!({ "type": "string", "format": "date-time" });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "authkit",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Authentication: accounts, sessions with rotating refresh tokens, recovery and administration. Errors are RFC 9457 problem documents with a stable `code`."
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" },
+                "oauth2": {
+                    "type": "oauth2",
+                    "flows": { "password": { "tokenUrl": Route::Token.path(prefix), "refreshUrl": Route::Token.path(prefix), "scopes": {} } }
+                }
+            },
+            "schemas": {
+                "Problem": { "type": "object", "required": ["type", "title", "status", "code"], "properties": {
+                    "type": string, "title": string, "status": { "type": "integer" }, "code": string, "detail": string } },
+                "TokenPair": { "type": "object", "required": ["access_token", "token_type", "expires_in", "refresh_token", "refresh_expires_in", "session_id"], "properties": {
+                    "access_token": string, "token_type": { "const": "Bearer" }, "expires_in": { "type": "integer" },
+                    "refresh_token": string, "refresh_expires_in": { "type": "integer" }, "session_id": { "type": "string", "format": "uuid" } } },
+                "User": { "type": "object", "required": ["id", "email", "username", "role", "status", "email_verified", "created_at", "updated_at"], "properties": {
+                    "id": { "type": "string", "format": "uuid" }, "email": { "type": "string", "format": "email" }, "username": { "type": ["string", "null"] },
+                    "role": string, "status": { "enum": ["active", "disabled"] }, "email_verified": { "type": "boolean" }, "created_at": time, "updated_at": time } },
+                "RegisterRequest": { "type": "object", "required": ["email", "password"], "additionalProperties": false, "properties": {
+                    "email": string, "password": { "type": "string", "format": "password" }, "username": { "type": ["string", "null"] } } },
+                "RegisterResponse": { "type": "object", "required": ["user"], "properties": { "user": schema_ref("User"), "tokens": schema_ref("TokenPair") } },
+                "LoginRequest": { "type": "object", "required": ["password"], "additionalProperties": false, "properties": {
+                    "email": string, "username": string, "password": { "type": "string", "format": "password" } } },
+                "TokenRequest": { "type": "object", "required": ["grant_type"], "properties": {
+                    "grant_type": { "enum": ["password", "refresh_token"] }, "username": string, "password": string, "refresh_token": string, "scope": string } },
+                "RefreshRequest": { "type": "object", "required": ["refresh_token"], "additionalProperties": false, "properties": { "refresh_token": string } },
+                "UpdateMeRequest": { "type": "object", "required": ["username"], "additionalProperties": false, "properties": { "username": { "type": ["string", "null"] } } },
+                "PasswordConfirmation": { "type": "object", "required": ["password"], "additionalProperties": false, "properties": { "password": string } },
+                "ChangePasswordRequest": { "type": "object", "required": ["current_password", "new_password"], "additionalProperties": false, "properties": {
+                    "current_password": string, "new_password": string } },
+                "EmailRequest": { "type": "object", "required": ["email"], "additionalProperties": false, "properties": { "email": string } },
+                "ResetPasswordRequest": { "type": "object", "required": ["token", "new_password"], "additionalProperties": false, "properties": {
+                    "token": string, "new_password": string } },
+                "TokenBody": { "type": "object", "required": ["token"], "additionalProperties": false, "properties": { "token": string } },
+                "ChangeEmailRequest": { "type": "object", "required": ["new_email", "password"], "additionalProperties": false, "properties": {
+                    "new_email": string, "password": string } },
+                "Session": { "type": "object", "required": ["id", "created_at", "last_used_at", "user_agent", "ip", "current"], "properties": {
+                    "id": { "type": "string", "format": "uuid" }, "created_at": time, "last_used_at": time,
+                    "user_agent": { "type": ["string", "null"] }, "ip": { "type": ["string", "null"] }, "current": { "type": "boolean" } } },
+                "SessionList": { "type": "array", "items": schema_ref("Session") },
+                "UserPage": { "type": "object", "required": ["items", "next_cursor"], "properties": {
+                    "items": { "type": "array", "items": schema_ref("User") }, "next_cursor": { "type": ["string", "null"] } } },
+                "AdminUpdateRequest": { "type": "object", "additionalProperties": false, "properties": {
+                    "role": string, "status": { "enum": ["active", "disabled"] } } },
+                "Jwks": { "type": "object", "required": ["keys"], "properties": { "keys": { "type": "array", "items": { "type": "object" } } } }
+            }
+        }
+    })
+}
+
+/// The Swagger UI page. Its "Authorize" button uses the OAuth2 password flow against the
+/// token endpoint. The UI's scripts come from the unpkg CDN, fetched by the browser.
+pub(super) fn docs_page(_prefix: &str) -> String {
+    r##"<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>authkit API</title>
+  <link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js" crossorigin></script>
+  <script>
+    window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true });
+  </script>
+</body>
+</html>
+"##
+    .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_described_under_its_method_and_path() {
+        let doc = document("/auth");
+        assert_eq!(doc["openapi"], "3.1.0");
+        for route in Route::ALL {
+            let (method, _) = route.endpoint();
+            let op = &doc["paths"][route.path("/auth")][method_name(method)];
+            assert!(op.is_object(), "{route:?} is missing");
+        }
+        assert_eq!(
+            doc["components"]["securitySchemes"]["oauth2"]["flows"]["password"]["tokenUrl"],
+            "/auth/token"
+        );
+    }
+
+    #[test]
+    fn every_schema_reference_resolves() {
+        let doc = document("/api/auth");
+        let text = doc.to_string();
+        for part in text.split("#/components/schemas/").skip(1) {
+            let name: String = part.chars().take_while(|c| c.is_alphanumeric()).collect();
+            assert!(
+                doc["components"]["schemas"][&name].is_object(),
+                "{name} unresolved"
+            );
+        }
+        assert!(
+            doc["paths"]["/api/auth/login"].is_object(),
+            "prefix applied"
+        );
+    }
+}
