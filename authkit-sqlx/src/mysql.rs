@@ -1,0 +1,92 @@
+//! MySQL 8 and MariaDB 10.6+ (InnoDB).
+//!
+//! Tables are `utf8mb4` with the binary collation `utf8mb4_bin`, so comparisons are exact as on
+//! the other backends (a `_ci` collation would equate `josé` and `jose`). sqlx connects with
+//! the `FOUND_ROWS` capability: an `UPDATE` reports the rows it matched, which is what the
+//! single-use checks count. The failed-login upsert (`ON DUPLICATE KEY UPDATE`) runs in a
+//! transaction with the read of the new count, which its row lock makes exact. Transactions
+//! that lose a deadlock (1213) or a lock wait (1205) are run again.
+//!
+//! One difference remains: `utf8mb4_bin` is a PAD SPACE collation on MySQL and MariaDB, so
+//! `'a'` equals `'a '` in a comparison. authkit's canonical e-mails and usernames are trimmed,
+//! so no stored value ends in a space and lookups by canonical form are unaffected.
+
+use std::str::FromStr;
+
+use authkit_core::store::StoreError;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
+
+use crate::StoreOptions;
+use crate::shared::connect_error;
+
+/// The embedded migrations (`migrations/mysql`).
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
+
+/// The authkit store on MySQL or MariaDB.
+pub struct MySqlStore {
+    pool: MySqlPool,
+}
+
+impl MySqlStore {
+    /// Connects to `url` (`mysql://user:password@host:3306/database`, `mariadb://…`).
+    /// The password never appears in errors or `Debug` output.
+    pub async fn connect(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
+        // sqlx reads the URL's parts, whichever of the two schemes it names.
+        let connect = MySqlConnectOptions::from_str(url).map_err(|e| connect_error(e, url))?;
+        let pool = options
+            .pool_options()
+            .connect_with(connect)
+            .await
+            .map_err(|e| connect_error(e, url))?;
+        Ok(Self::from_pool(pool))
+    }
+
+    /// Connects with sqlx's connect options (e.g. TLS settings).
+    pub async fn connect_with(
+        connect: MySqlConnectOptions,
+        options: StoreOptions,
+    ) -> Result<Self, StoreError> {
+        let pool = options
+            .pool_options()
+            .connect_with(connect)
+            .await
+            .map_err(crate::shared::connect_failure)?;
+        Ok(Self::from_pool(pool))
+    }
+
+    /// A store on a pool you configured.
+    pub fn from_pool(pool: MySqlPool) -> Self {
+        Self { pool }
+    }
+
+    /// The pool, for your own queries (e.g. reading `auth_events`).
+    pub fn pool(&self) -> &MySqlPool {
+        &self.pool
+    }
+}
+
+/// MySQL's statements.
+pub(crate) mod sql {
+    portable_sql!(verbatim);
+
+    /// InnoDB's default REPEATABLE READ; every single-use step is a locking `UPDATE`, which
+    /// reads the latest committed row, not the snapshot.
+    pub(crate) const BEGIN: &str = "BEGIN";
+
+    /// The upsert; the count is read after it in the same transaction. Binds: key, now,
+    /// reset_before. (`failures` is assigned first, so it sees the old `last_failure_at`.)
+    pub(crate) const RECORD_LOGIN_FAILURE: &str = "INSERT INTO login_failures \
+         (throttle_key, failures, last_failure_at) VALUES (?, 1, ?) \
+         ON DUPLICATE KEY UPDATE \
+         failures = IF(last_failure_at < ?, 1, failures + 1), \
+         last_failure_at = VALUES(last_failure_at)";
+    pub(crate) const RECORD_LOGIN_FAILURE_RETURNS_COUNT: bool = false;
+}
+
+impl_store! {
+    store: MySqlStore,
+    database: sqlx::MySql,
+    sql: sql,
+    backend: crate::Backend::MySql,
+    migrator: MIGRATOR,
+}
