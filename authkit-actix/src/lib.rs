@@ -1,1 +1,146 @@
-//! Placeholder.
+//! # authkit-actix
+//!
+//! authkit on [actix-web]: the whole wire contract through `App::configure`, `FromRequest`
+//! extractors for your own handlers ([`AuthUser`], [`OptionalAuthUser`], [`RequireRole`]) and
+//! a role-guard middleware for scopes ([`RequireRoleMiddleware`]).
+//!
+//! Every status, `code`, header and JSON shape comes from [`authkit_core::http::HttpApi`],
+//! shared with the axum adapter: this crate only moves requests and responses between
+//! actix-web and it, so both frameworks answer alike.
+//!
+//! ## Quick start
+//! ```no_run
+//! use actix_web::{App, HttpServer, web};
+//! use authkit_actix::{Admin, AuthUser, RequireRole};
+//! use authkit_core::http::{HttpApi, HttpConfig};
+//!
+//! async fn hello(user: AuthUser) -> String {
+//!     format!("hello {}", user.user_id)
+//! }
+//!
+//! async fn admin_only(RequireRole(admin, ..): RequireRole<Admin>) -> String {
+//!     format!("hello admin {}", admin.user_id)
+//! }
+//!
+//! # async fn run(auth: authkit_core::Auth) -> std::io::Result<()> {
+//! let api = HttpApi::new(auth, HttpConfig::default());
+//! HttpServer::new(move || {
+//!     App::new()
+//!         .configure(authkit_actix::configure(api.clone()))
+//!         .route("/hello", web::get().to(hello))
+//!         .route("/admin-only", web::get().to(admin_only))
+//! })
+//! .bind("127.0.0.1:8080")?
+//! .run()
+//! .await
+//! # }
+//! ```
+//!
+//! ## What it deliberately does not do
+//! It reads tokens only from the `Authorization: Bearer` header, and makes no decision of its
+//! own: an extractor that cannot find the service (registered by [`configure`]) answers 500 and
+//! logs what to add, rather than a misleading 401.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod extract;
+mod role;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::{HttpRequest as ActixRequest, HttpResponse as ActixResponse, web};
+use authkit_core::http::{HttpApi, HttpRequest, HttpResponse, MAX_BODY_BYTES, Method, Route};
+use futures_util::StreamExt;
+
+pub use extract::{Admin, AuthUser, OptionalAuthUser, Rejection, RequireRole, RoleName};
+pub use role::{RequireRoleMiddleware, RequireRoleService};
+
+/// Registers the auth routes (under the configured prefix), `/.well-known/jwks.json`,
+/// `/healthz`, `/readyz`, `/openapi.json` and `/docs`, and makes `api` available to the
+/// extractors: `App::new().configure(authkit_actix::configure(api))`.
+pub fn configure(api: HttpApi) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |cfg: &mut web::ServiceConfig| {
+        cfg.app_data(web::Data::new(api.clone()));
+        let prefix = api.config().prefix.clone();
+        for route in Route::ALL {
+            let (method, _) = route.endpoint();
+            let api = api.clone();
+            let handler = move |req: ActixRequest, payload: web::Payload| {
+                let api = api.clone();
+                async move { handle(&api, route, req, payload).await }
+            };
+            cfg.route(&route.path(&prefix), method_route(method).to(handler));
+        }
+    }
+}
+
+fn method_route(method: Method) -> actix_web::Route {
+    match method {
+        Method::Get => web::get(),
+        Method::Post => web::post(),
+        Method::Patch => web::patch(),
+        Method::Delete => web::delete(),
+    }
+}
+
+async fn handle(
+    api: &HttpApi,
+    route: Route,
+    req: ActixRequest,
+    payload: web::Payload,
+) -> ActixResponse {
+    let (body, body_too_large) = read_limited(payload).await;
+    let headers = req.headers();
+    let forwarded_for = joined(headers, "x-forwarded-for");
+    let request = HttpRequest {
+        path_id: req.match_info().get("id"),
+        query: Some(req.query_string()).filter(|q| !q.is_empty()),
+        authorization: text(headers, header::AUTHORIZATION),
+        content_type: text(headers, header::CONTENT_TYPE),
+        user_agent: text(headers, header::USER_AGENT),
+        forwarded_for: forwarded_for.as_deref(),
+        peer: req.peer_addr().map(|addr| addr.ip()),
+        body: &body,
+        body_too_large,
+    };
+    into_response(api.handle(route, request).await)
+}
+
+/// Reads at most [`MAX_BODY_BYTES`]; reports a longer body instead of buffering it.
+async fn read_limited(mut payload: web::Payload) -> (Vec<u8>, bool) {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return (Vec::new(), false);
+        };
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return (Vec::new(), true);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    (body, false)
+}
+
+fn text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
+    let values: Vec<&str> = headers
+        .get_all(name)
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!values.is_empty()).then(|| values.join(","))
+}
+
+/// Writes an [`HttpResponse`] as an actix-web response.
+pub fn into_response(response: HttpResponse) -> ActixResponse {
+    let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut out = ActixResponse::build(status);
+    for (name, value) in &response.headers {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            out.append_header((HeaderName::from_static(name), value));
+        }
+    }
+    out.body(response.body)
+}

@@ -28,6 +28,8 @@ pub enum MailKind {
     EmailChangeNotice,
     /// To an existing account's owner: "someone tried to register with your address".
     RegistrationAttempt,
+    /// To the registering address: "the username you chose is taken" (verification required).
+    UsernameTaken,
 }
 
 /// One message. `Debug` shows the recipient, subject and kind only: the body holds a token.
@@ -142,6 +144,20 @@ impl Mail {
                 "Someone tried to create an account with this address, which already has one. \
                  If it was you, sign in or reset your password at {}.",
                 public_url.trim_end_matches('/')
+            ),
+        )
+    }
+
+    /// The notice sent when a registration (with verification required) asked for a taken
+    /// username: the answer was the usual 202, so the mail says what happened.
+    pub fn username_taken(to: &str, username: &str) -> Self {
+        Self::notice(
+            to,
+            MailKind::UsernameTaken,
+            "Your registration was not completed",
+            &format!(
+                "The username {username} is already taken, so no account was created. \
+                 Register again with another username."
             ),
         )
     }

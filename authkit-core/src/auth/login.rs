@@ -36,8 +36,9 @@ impl Auth {
     ///
     /// Without required verification the answer is [`Registration::Created`] (a verification
     /// mail is still sent) or 409 `email_taken`/`username_taken`. With required verification it
-    /// is [`Registration::VerificationPending`] whether the address is new or taken (the owner of
-    /// a taken address is mailed instead), so the answer does not enumerate accounts. The
+    /// is always [`Registration::VerificationPending`]: for a taken address its owner is mailed
+    /// instead, for a taken username the address is told by mail, so the answer does not
+    /// enumerate accounts. The
     /// password is hashed in both cases so the timing does not tell either.
     pub async fn register(
         &self,
@@ -79,6 +80,12 @@ impl Auth {
             Err(StoreError::Conflict(UniqueField::Email)) if verification_required => {
                 // Lost a race with a concurrent registration of the same address: answer as if
                 // it had been taken all along.
+                return Ok(Registration::VerificationPending);
+            }
+            Err(StoreError::Conflict(UniqueField::Username)) if verification_required => {
+                // Every answer is 202 in this mode; the address's owner learns why by mail.
+                let username = user.username.as_deref().unwrap_or_default();
+                self.send_mail(Mail::username_taken(&user.email, username));
                 return Ok(Registration::VerificationPending);
             }
             Err(err) => return Err(err.into()),

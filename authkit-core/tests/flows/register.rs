@@ -222,3 +222,34 @@ async fn the_user_view_never_contains_the_hash() {
         "RFC 3339 UTC"
     );
 }
+
+#[tokio::test]
+async fn with_verification_required_a_taken_username_answers_202_and_mails_the_address() {
+    let h = Harness::with(config().require_email_verification(true));
+    let req = |email: &str| RegisterRequest {
+        email: email.into(),
+        password: PASSWORD.into(),
+        username: Some("ada".into()),
+    };
+    h.auth
+        .register(req("a@example.com"), &client())
+        .await
+        .unwrap();
+    let second = h
+        .auth
+        .register(req("b@example.com"), &client())
+        .await
+        .unwrap();
+    assert!(matches!(second, Registration::VerificationPending));
+    h.mailer
+        .wait_for("b@example.com", MailKind::UsernameTaken, 1)
+        .await
+        .expect("the registrant is told why");
+    assert!(
+        h.store
+            .user_by_email("b@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

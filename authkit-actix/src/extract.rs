@@ -1,0 +1,190 @@
+//! Extractors for application handlers.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, ResponseError, web};
+use authkit_core::http::{HttpApi, HttpResponse};
+use authkit_core::jwt::AccessClaims;
+use authkit_core::{AuthError, Role, SessionId, UserId};
+
+use crate::into_response;
+
+/// The authenticated caller. Rejects with 401 (RFC 6750 `WWW-Authenticate`) when the bearer
+/// token is absent or invalid.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// The account.
+    pub user_id: UserId,
+    /// The session the token belongs to.
+    pub session_id: SessionId,
+    /// The role in the token.
+    pub role: Role,
+    /// Every claim of the token.
+    pub claims: AccessClaims,
+}
+
+impl From<AccessClaims> for AuthUser {
+    fn from(claims: AccessClaims) -> Self {
+        Self {
+            user_id: claims.sub,
+            session_id: claims.sid,
+            role: claims.role.clone(),
+            claims,
+        }
+    }
+}
+
+/// An extractor's refusal: the exact answer authkit gives (401, 403 or 500).
+pub struct Rejection(HttpResponse);
+
+impl Rejection {
+    /// The answer.
+    pub fn into_inner(self) -> HttpResponse {
+        self.0
+    }
+}
+
+impl fmt::Debug for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Rejection").field(&self.0.status).finish()
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "authkit rejected the request with status {}",
+            self.0.status
+        )
+    }
+}
+
+impl ResponseError for Rejection {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::from_u16(self.0.status)
+            .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        into_response(self.0.clone())
+    }
+}
+
+pub(crate) fn api(req: &HttpRequest) -> Result<HttpApi, Rejection> {
+    req.app_data::<web::Data<HttpApi>>()
+        .map(|data| data.get_ref().clone())
+        .ok_or_else(|| {
+            tracing::error!(
+                target: "authkit",
+                "authkit extractor used without its service: call \
+                 `.configure(authkit_actix::configure(api))` on the App (or add \
+                 `.app_data(web::Data::new(api))`)"
+            );
+            Rejection(HttpResponse::from_error(&AuthError::Internal(
+                "authkit service missing".into(),
+            )))
+        })
+}
+
+pub(crate) async fn authenticate(
+    api: &HttpApi,
+    authorization: Option<&str>,
+) -> Result<AuthUser, Rejection> {
+    api.authenticate(authorization)
+        .await
+        .map(AuthUser::from)
+        .map_err(Rejection)
+}
+
+fn authorization(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, Rejection>>>>;
+
+impl FromRequest for AuthUser {
+    type Error = Rejection;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let api = api(req);
+        let header = authorization(req);
+        Box::pin(async move { authenticate(&api?, header.as_deref()).await })
+    }
+}
+
+/// The caller if a bearer token is present: `None` without an `Authorization` header, 401 for
+/// a present but invalid token.
+#[derive(Debug, Clone)]
+pub struct OptionalAuthUser(pub Option<AuthUser>);
+
+impl FromRequest for OptionalAuthUser {
+    type Error = Rejection;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let api = api(req);
+        let header = authorization(req);
+        Box::pin(async move {
+            let api = api?;
+            match header {
+                Some(header) => authenticate(&api, Some(&header))
+                    .await
+                    .map(|u| Self(Some(u))),
+                None => Ok(Self(None)),
+            }
+        })
+    }
+}
+
+/// A role an application defines, for [`RequireRole`].
+///
+/// ```
+/// use authkit_actix::RoleName;
+///
+/// pub struct Hr;
+/// impl RoleName for Hr {
+///     const ROLES: &'static [&'static str] = &["hr", "admin"];
+/// }
+/// ```
+pub trait RoleName: 'static {
+    /// The roles allowed (any one suffices).
+    const ROLES: &'static [&'static str];
+}
+
+/// The `admin` role.
+#[derive(Debug, Clone, Copy)]
+pub struct Admin;
+
+impl RoleName for Admin {
+    const ROLES: &'static [&'static str] = &[Role::ADMIN];
+}
+
+/// The authenticated caller, who must hold one of `R::ROLES`: 401 without a valid token,
+/// 403 `forbidden` without the role.
+#[derive(Debug, Clone)]
+pub struct RequireRole<R: RoleName>(pub AuthUser, pub PhantomData<R>);
+
+impl<R: RoleName> FromRequest for RequireRole<R> {
+    type Error = Rejection;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let api = api(req);
+        let header = authorization(req);
+        Box::pin(async move {
+            let user = authenticate(&api?, header.as_deref()).await?;
+            HttpApi::require_role(&user.claims, R::ROLES).map_err(Rejection)?;
+            Ok(Self(user, PhantomData))
+        })
+    }
+}

@@ -1,0 +1,399 @@
+//! # authkit-http-conformance
+//!
+//! The HTTP conformance suite of authkit: the wire contract of DESIGN.md written down once as
+//! black-box scenarios that talk real HTTP to a running server, and run unchanged against every
+//! framework adapter (axum, actix-web, and any adapter written later). Two adapters that pass it
+//! are interchangeable for a client: same routes, statuses, `code`s, headers and JSON shapes.
+//!
+//! ## What it does
+//! - Each scenario ([`scenarios`]) starts a fresh server through the adapter's [`App`], with the
+//!   [`TargetOptions`] it needs (e-mail verification required, an IP rate limit, trusted
+//!   proxies), then checks one behaviour: the exact status, the `code` of the problem document,
+//!   the headers (`Cache-Control: no-store`, `WWW-Authenticate`, `Retry-After`) and the exact
+//!   keys of the JSON answers.
+//! - Mail is read from the server's [`MemoryMailer`], always by waiting for it
+//!   ([`MemoryMailer::wait_for`]): authkit sends mail in a background task.
+//! - [`http_conformance_suite!`] turns every scenario into one `#[test]` of the calling crate.
+//!
+//! ## What it does not do
+//! It does not start servers itself, know any framework, or look inside the database: what a
+//! server is and how it is configured is the adapter's [`App`]. It does not test what needs
+//! control of the server's environment (a database outage answering `/readyz` 503, expiry of
+//! tokens over time); the adapters test that themselves.
+//!
+//! ## Instantiating the suite for an adapter
+//! Implement [`App`] for a value that starts your example app on an ephemeral port (its own
+//! fresh, empty database, the admin seeded, a shared [`MemoryMailer`] as its mailer), then call
+//! the macro once, e.g. in `tests/http_conformance.rs` of the adapter's example app:
+//!
+//! ```ignore
+//! use std::sync::Arc;
+//!
+//! use authkit_core::mail::MemoryMailer;
+//! use authkit_http_conformance::{App, Target, TargetOptions, http_conformance_suite};
+//!
+//! struct AxumApp;
+//!
+//! impl App for AxumApp {
+//!     async fn start(&self, options: TargetOptions) -> Target {
+//!         let mailer = Arc::new(MemoryMailer::new());
+//!         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+//!         let addr = listener.local_addr().unwrap();
+//!         let app = my_app::build(my_app::Settings {
+//!             database_url: "sqlite::memory:".into(),
+//!             require_email_verification: options.require_email_verification,
+//!             ip_rate_limit: options.ip_rate_limit,
+//!             trusted_proxies: options.trusted_proxies,
+//!             admin_email: "admin@example.com".into(),
+//!             admin_password: "an admin passphrase long enough".into(),
+//!             mailer: mailer.clone(),
+//!             // A test-only speed-up; the scenarios never depend on hash parameters.
+//!             fast_password_hashing: true,
+//!         })
+//!         .await;
+//!         // The server runs on the test's runtime; the handle stops it when dropped.
+//!         let server = tokio::spawn(async move {
+//!             axum::serve(
+//!                 listener,
+//!                 app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+//!             )
+//!             .await
+//!             .unwrap()
+//!         });
+//!         Target {
+//!             base_url: format!("http://{addr}"),
+//!             mailer,
+//!             admin_email: "admin@example.com".into(),
+//!             admin_password: "an admin passphrase long enough".into(),
+//!             guard: Box::new(AbortOnDrop(server)),
+//!         }
+//!     }
+//! }
+//!
+//! struct AbortOnDrop(tokio::task::JoinHandle<()>);
+//!
+//! impl Drop for AbortOnDrop {
+//!     fn drop(&mut self) {
+//!         self.0.abort();
+//!     }
+//! }
+//!
+//! http_conformance_suite!(AxumApp);
+//! ```
+//!
+//! Each generated test builds its own multi-threaded tokio runtime ([`run`]), so the calling
+//! crate needs no particular tokio features for the tests themselves; the server may be
+//! spawned on that runtime (as above) or run on its own thread.
+//!
+//! What a target must provide:
+//! - the routes of DESIGN.md under `/auth`, plus `/.well-known/jwks.json`, `/healthz`,
+//!   `/readyz`, `/openapi.json` and `/docs`, at [`Target::base_url`];
+//! - the default password policy (minimum 15 code points) and login throttle (5 free failures);
+//! - an admin account ([`Target::admin_email`], [`Target::admin_password`]) and nobody else;
+//! - the client IP taken from the socket (the suite connects from `127.0.0.1`), or from
+//!   `X-Forwarded-For` when the peer is one of [`TargetOptions::trusted_proxies`].
+//!
+//! An app that cannot run in some environment (say, a PostgreSQL variant without a database
+//! URL) overrides [`App::skip_reason`]; its scenarios then pass without starting anything.
+//!
+//! ## Decisions where the contract is loose
+//! - `WWW-Authenticate` is checked by its meaning, not byte for byte: the scheme `Bearer`
+//!   (case-insensitive), an `error` attribute exactly when the contract names one, other
+//!   attributes (`realm`, `error_description`) allowed.
+//! - Media types are compared without parameters (`application/problem+json; charset=utf-8`
+//!   passes). `Cache-Control` passes when its directives include `no-store`.
+//! - The OAuth2 error answers of `/auth/token` must be `application/json` with the key `error`
+//!   and at most `error_description` besides (RFC 6749 5.2).
+//! - The OpenAPI document must list every `/auth` route of DESIGN.md with its methods (the
+//!   infrastructure routes are not required); the password flow's `tokenUrl` may be relative
+//!   (`/auth/token`) or absolute (ending in it). `GET /docs` must answer 200 itself, not
+//!   redirect.
+//! - A body that lacks a required field, or is JSON of the wrong type, is `malformed_body`
+//!   (it does not have the expected shape), like an unknown field.
+//! - The IP rate limit is one budget per client across all auth routes (the configuration
+//!   speaks of "auth requests per minute per client IP"); `/healthz` is not limited.
+//! - Usernames are unique case-insensitively, like addresses.
+//! - A reset confirmation refused for a weak password does not spend the reset token; a
+//!   deleted account's address can be registered again.
+//! - Only refresh tokens are checked after logouts, revocations and credential changes: with
+//!   the default `SessionCheck::Stateless`, access tokens stay valid until `exp`.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use authkit_core::mail::MemoryMailer;
+
+pub mod scenarios;
+pub mod support;
+
+/// How long [`App::start`] may take before the test fails.
+pub const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one scenario may take before the test fails.
+pub const SCENARIO_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// How a scenario wants its server configured. The default is the library's defaults with the
+/// IP rate limit off: no verification required, no rate limit, no trusted proxy.
+#[derive(Debug, Clone, Default)]
+pub struct TargetOptions {
+    /// Login needs a verified address, and registration answers 202 (default `false`).
+    pub require_email_verification: bool,
+    /// Requests per minute per client IP on the auth routes; 0 turns the limit off (default 0).
+    pub ip_rate_limit: u32,
+    /// IPs or CIDRs whose `X-Forwarded-For` is believed (default none).
+    pub trusted_proxies: Vec<String>,
+}
+
+/// A running server, as [`App::start`] returns it.
+pub struct Target {
+    /// The server's base URL without a trailing slash, e.g. `http://127.0.0.1:41234`; the auth
+    /// routes are under `/auth`.
+    pub base_url: String,
+    /// The server's mailer: every mail it sends lands here.
+    pub mailer: Arc<MemoryMailer>,
+    /// The address of the admin account seeded at startup.
+    pub admin_email: String,
+    /// The admin's password.
+    pub admin_password: String,
+    /// Keeps the server alive; dropping it may stop it.
+    pub guard: Box<dyn Any + Send>,
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Target")
+            .field("base_url", &self.base_url)
+            .field("admin_email", &self.admin_email)
+            .field("admin_password", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// An adapter's example app, as the suite starts it.
+pub trait App: Sync {
+    /// Starts a fresh server (fresh, empty database with only the admin) configured by `options`.
+    fn start(&self, options: TargetOptions) -> impl Future<Output = Target> + Send;
+
+    /// Why this app cannot run here (e.g. the database it needs is not configured), or `None`
+    /// (the default) when it can. When it says why, every scenario prints the reason and passes
+    /// without calling [`start`](Self::start): Rust tests cannot report "skipped".
+    fn skip_reason(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Runs one scenario: builds a multi-threaded tokio runtime, starts a target with `options`
+/// and hands it to `scenario` (or returns at once when [`App::skip_reason`] gives a reason).
+/// Panics (fails the test) when the scenario does, or when starting or running takes longer
+/// than [`START_TIMEOUT`] or [`SCENARIO_TIMEOUT`].
+///
+/// [`http_conformance_suite!`] calls this once per scenario; call it yourself to run a
+/// scenario of your own against an [`App`]:
+///
+/// ```ignore
+/// #[test]
+/// fn my_extra_check() {
+///     authkit_http_conformance::run(&MyApp, Default::default(), |target| async move {
+///         let api = authkit_http_conformance::support::Api::new(target);
+///         // ...
+///     });
+/// }
+/// ```
+pub fn run<A, S, F>(app: &A, options: TargetOptions, scenario: S)
+where
+    A: App,
+    S: FnOnce(Target) -> F,
+    F: Future<Output = ()>,
+{
+    if let Some(reason) = app.skip_reason() {
+        eprintln!("skipped: {reason}");
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("could not build a tokio runtime for the scenario");
+    runtime.block_on(async {
+        let target = tokio::time::timeout(START_TIMEOUT, app.start(options))
+            .await
+            .unwrap_or_else(|_| panic!("App::start did not finish within {START_TIMEOUT:?}"));
+        tokio::time::timeout(SCENARIO_TIMEOUT, scenario(target))
+            .await
+            .unwrap_or_else(|_| panic!("the scenario did not finish within {SCENARIO_TIMEOUT:?}"));
+    });
+}
+
+/// Generates one `#[test]` per scenario of [`scenarios`], each starting its own [`Target`]
+/// through `$app` (an expression whose type implements [`App`]; it is evaluated once per test)
+/// with the options that scenario needs.
+///
+/// ```ignore
+/// authkit_http_conformance::http_conformance_suite!(my_example_app::ConformanceApp);
+/// ```
+///
+/// The tests are named after the scenarios, so a failure reads as the behaviour that broke:
+/// `replaying_a_rotated_refresh_token_revokes_the_family ... FAILED`.
+#[macro_export]
+macro_rules! http_conformance_suite {
+    ($app:expr $(,)?) => {
+        $crate::__http_conformance_tests! {
+            app: ($app);
+            default: [
+                // registration
+                registering_returns_201_with_the_user_and_a_token_pair,
+                registering_a_malformed_email_is_validation_failed,
+                registering_a_14_character_password_is_weak_password,
+                registering_a_case_variant_of_a_taken_email_is_email_taken,
+                registering_a_taken_username_is_username_taken,
+                access_tokens_carry_the_documented_header_and_claims,
+                // login
+                logging_in_by_email_or_username_returns_a_token_pair,
+                failed_logins_are_identical_for_unknown_users_wrong_passwords_and_disabled_accounts,
+                five_failed_logins_throttle_known_and_unknown_identifiers_alike,
+                // OAuth2 token endpoint
+                token_endpoint_password_grant_accepts_an_email_or_a_username,
+                token_endpoint_refresh_grant_rotates_the_pair,
+                token_endpoint_wrong_password_is_invalid_grant,
+                token_endpoint_unknown_grant_type_is_unsupported_grant_type,
+                token_endpoint_missing_parameters_are_invalid_request,
+                token_endpoint_bad_refresh_token_is_invalid_grant,
+                // refresh
+                refreshing_rotates_the_refresh_token_within_the_same_session,
+                replaying_a_rotated_refresh_token_revokes_the_family,
+                refreshing_with_a_garbage_token_is_invalid_refresh_token,
+                // bearer authentication
+                protected_routes_without_a_token_are_unauthorized,
+                protected_routes_reject_a_garbage_token_as_invalid_token,
+                tampered_and_unsigned_access_tokens_are_rejected,
+                the_bearer_scheme_is_case_insensitive,
+                access_tokens_in_the_query_string_are_not_accepted,
+                // logout
+                logout_revokes_only_the_current_session,
+                logout_all_revokes_every_session,
+                // the caller's account
+                me_returns_the_callers_account,
+                patching_me_sets_the_username,
+                patching_me_with_another_users_username_is_username_taken,
+                deleting_me_with_the_password_removes_the_account,
+                deleting_me_with_a_wrong_password_is_invalid_credentials,
+                // password change
+                changing_the_password_revokes_other_sessions_but_keeps_the_current_one,
+                changing_the_password_with_a_wrong_current_password_is_invalid_credentials,
+                changing_to_a_weak_password_is_weak_password,
+                // password reset
+                password_reset_requests_answer_202_alike_for_known_and_unknown_addresses,
+                password_reset_works_once_and_revokes_every_session,
+                password_reset_with_a_garbage_token_is_invalid_token,
+                password_reset_to_a_weak_password_is_weak_password_and_keeps_the_token,
+                // e-mail verification
+                verification_requests_answer_202_alike_for_known_and_unknown_addresses,
+                verifying_the_registration_mail_token_works_once,
+                // e-mail change
+                changing_the_email_mails_both_addresses_and_switches_on_confirmation,
+                changing_the_email_with_a_wrong_password_is_invalid_credentials,
+                // sessions
+                sessions_list_the_callers_sessions_with_exactly_one_current,
+                revoking_a_session_kills_its_refresh_token,
+                revoking_another_users_or_a_malformed_session_id_is_not_found,
+                // administration
+                admin_user_list_pages_through_every_user_exactly_once,
+                admin_user_list_filters_by_role_status_and_search,
+                admin_user_list_with_limit_zero_is_validation_failed,
+                admin_reads_a_user_or_answers_not_found,
+                admin_disabling_a_user_revokes_its_sessions_and_blocks_login,
+                admin_role_change_shows_in_the_next_access_token,
+                admin_deleting_a_user_makes_it_not_found,
+                non_admins_are_forbidden_on_every_admin_route,
+                // request limits
+                oversized_json_bodies_are_payload_too_large,
+                non_json_content_types_are_unsupported_media_type,
+                malformed_json_unknown_and_missing_fields_are_malformed_body,
+                // client IP
+                untrusted_x_forwarded_for_is_not_recorded_on_sessions,
+                // infrastructure routes
+                jwks_health_and_readiness_answer_200,
+                openapi_document_describes_every_auth_route,
+                docs_serve_html,
+            ];
+            email_verification_required: [
+                registration_with_verification_required_answers_202_alike_for_new_and_taken_addresses,
+                unverified_login_is_email_not_verified_only_after_a_correct_password,
+            ];
+            rate_limited: [
+                the_sixth_auth_request_in_a_minute_is_too_many_requests,
+                untrusted_x_forwarded_for_shares_the_peers_rate_limit,
+            ];
+            rate_limited_behind_trusted_proxy: [
+                trusted_proxies_rate_limit_each_forwarded_client_separately,
+            ];
+            behind_trusted_proxy: [
+                trusted_proxies_record_the_forwarded_ip_on_sessions,
+            ];
+        }
+    };
+}
+
+/// Expands the scenario lists of [`http_conformance_suite!`] into tests; not public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __http_conformance_tests {
+    (app: ($app:expr); $($options:ident: [$($scenario:ident),* $(,)?];)*) => {
+        $($(
+            #[test]
+            fn $scenario() {
+                $crate::run(
+                    &$app,
+                    $crate::scenarios::options::$options(),
+                    $crate::scenarios::$scenario,
+                );
+            }
+        )*)*
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An app that is never started: the expansion below is type-checked, not run.
+    struct NeverStarted;
+
+    impl App for NeverStarted {
+        async fn start(&self, _options: TargetOptions) -> Target {
+            unreachable!("the expansion test only compiles the suite")
+        }
+    }
+
+    /// The macro expands to tests that compile against any `App` (the tests generated inside a
+    /// function are not registered, so they do not run here).
+    #[allow(dead_code, unnameable_test_items)]
+    fn the_suite_macro_expands_for_any_app() {
+        http_conformance_suite!(NeverStarted);
+    }
+
+    #[test]
+    fn default_options_are_the_documented_ones() {
+        let options = TargetOptions::default();
+        assert!(!options.require_email_verification);
+        assert_eq!(options.ip_rate_limit, 0);
+        assert!(options.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn target_debug_hides_the_admin_password() {
+        let target = Target {
+            base_url: "http://127.0.0.1:1".into(),
+            mailer: Arc::new(MemoryMailer::new()),
+            admin_email: "admin@example.com".into(),
+            admin_password: "an admin passphrase long enough".into(),
+            guard: Box::new(()),
+        };
+        let debug = format!("{target:?}");
+        assert!(debug.contains("admin@example.com"), "{debug}");
+        assert!(!debug.contains("passphrase"), "{debug}");
+    }
+}

@@ -1,0 +1,108 @@
+//! The routes around the flow: JWKS, health, readiness, OpenAPI, docs.
+
+use super::prelude::*;
+
+/// Every route of DESIGN.md's table under `/auth`, with its methods (lower-case, as OpenAPI
+/// names operations).
+pub const AUTH_ROUTES: &[(&str, &[&str])] = &[
+    ("/auth/register", &["post"]),
+    ("/auth/login", &["post"]),
+    ("/auth/token", &["post"]),
+    ("/auth/refresh", &["post"]),
+    ("/auth/logout", &["post"]),
+    ("/auth/logout-all", &["post"]),
+    ("/auth/me", &["get", "patch", "delete"]),
+    ("/auth/password/change", &["post"]),
+    ("/auth/password-reset/request", &["post"]),
+    ("/auth/password-reset/confirm", &["post"]),
+    ("/auth/email/verify/request", &["post"]),
+    ("/auth/email/verify", &["post"]),
+    ("/auth/email/change", &["post"]),
+    ("/auth/sessions", &["get"]),
+    ("/auth/sessions/{id}", &["delete"]),
+    ("/auth/admin/users", &["get"]),
+    ("/auth/admin/users/{id}", &["get", "patch", "delete"]),
+];
+
+/// `GET /.well-known/jwks.json` is 200 `{"keys": [...]}` with public keys only; `GET /healthz`
+/// and `GET /readyz` are 200.
+pub async fn jwks_health_and_readiness_answer_200(target: Target) {
+    let api = Api::new(target);
+    let answer = send(api.get("/.well-known/jwks.json")).await;
+    answer.assert_status(200);
+    let jwks = answer.json();
+    let keys = jwks["keys"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a JWKS has a `keys` array: {jwks}"));
+    for key in keys {
+        assert!(key["kty"].is_string(), "a JWK has a `kty`: {key}");
+        assert!(key["kid"].is_string(), "a published key has a `kid`: {key}");
+        // Private RSA/EC/OKP members, or a symmetric secret, must never be published.
+        for private in ["d", "p", "q", "dp", "dq", "qi", "k"] {
+            assert!(
+                key.get(private).is_none(),
+                "the JWKS leaks `{private}`: {key}"
+            );
+        }
+    }
+
+    send(api.get("/healthz")).await.assert_status(200);
+    send(api.get("/readyz")).await.assert_status(200);
+}
+
+/// `GET /openapi.json` is an OpenAPI 3.1 document with a path for every auth route and method,
+/// and an OAuth2 password-flow security scheme whose `tokenUrl` is `/auth/token`.
+pub async fn openapi_document_describes_every_auth_route(target: Target) {
+    let api = Api::new(target);
+    let answer = send(api.get("/openapi.json")).await;
+    answer.assert_status(200);
+    assert_eq!(answer.media_type().as_deref(), Some("application/json"));
+    let doc = answer.json();
+    let version = doc["openapi"].as_str().unwrap_or_default();
+    assert!(
+        version.starts_with("3.1"),
+        "openapi must be 3.1.x, got {version:?}"
+    );
+
+    let paths = doc["paths"]
+        .as_object()
+        .unwrap_or_else(|| panic!("the document has no `paths`"));
+    let mut missing = Vec::new();
+    for (path, methods) in AUTH_ROUTES {
+        for method in *methods {
+            if paths.get(*path).and_then(|p| p.get(*method)).is_none() {
+                missing.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "the OpenAPI document lacks {missing:?}");
+
+    let schemes = doc["components"]["securitySchemes"]
+        .as_object()
+        .unwrap_or_else(|| panic!("the document has no components.securitySchemes"));
+    let password_flow = schemes.values().find_map(|scheme| {
+        (scheme["type"] == "oauth2")
+            .then(|| scheme["flows"]["password"]["tokenUrl"].as_str())
+            .flatten()
+    });
+    let token_url = password_flow
+        .unwrap_or_else(|| panic!("no oauth2 scheme with a password flow: {schemes:?}"));
+    assert!(
+        token_url == "/auth/token"
+            || (token_url.starts_with("http") && token_url.ends_with("/auth/token")),
+        "the password flow's tokenUrl must be /auth/token, got {token_url:?}"
+    );
+}
+
+/// `GET /docs` is 200 `text/html` (the Swagger UI).
+pub async fn docs_serve_html(target: Target) {
+    let api = Api::new(target);
+    let answer = send(api.get("/docs")).await;
+    answer.assert_status(200);
+    assert_eq!(
+        answer.media_type().as_deref(),
+        Some("text/html"),
+        "{answer:?}"
+    );
+    assert!(!answer.body.is_empty());
+}

@@ -1,0 +1,74 @@
+//! What the auth routes accept as a body: size, content type, shape.
+
+use super::prelude::*;
+
+/// JSON bodies over 16 KiB are 413 `payload_too_large`.
+pub async fn oversized_json_bodies_are_payload_too_large(target: Target) {
+    let api = Api::new(target);
+    let padding = "a".repeat(17 * 1024);
+    for path in ["/auth/login", "/auth/register"] {
+        let answer = send(api.post_json(
+            path,
+            &json!({ "email": unique_email(), "password": padding }),
+        ))
+        .await;
+        assert_problem(&answer, 413, "payload_too_large");
+    }
+}
+
+/// A JSON route given `Content-Type: text/plain` (with a JSON body) is 415
+/// `unsupported_media_type`.
+pub async fn non_json_content_types_are_unsupported_media_type(target: Target) {
+    let api = Api::new(target);
+    for path in ["/auth/login", "/auth/register", "/auth/refresh"] {
+        let body = json!({ "email": unique_email(), "password": PASSWORD });
+        let answer = send(
+            api.request(Method::POST, path)
+                .header("content-type", "text/plain")
+                .body(body.to_string()),
+        )
+        .await;
+        assert_problem(&answer, 415, "unsupported_media_type");
+    }
+}
+
+/// Malformed JSON, a body with an unknown field (a typo, or a `role` smuggled into a
+/// registration), a body that lacks a required field, and a body of the wrong JSON type are
+/// 400 `malformed_body`.
+pub async fn malformed_json_unknown_and_missing_fields_are_malformed_body(target: Target) {
+    let api = Api::new(target);
+    let email = unique_email();
+    let cases = [
+        (
+            "/auth/login",
+            r#"{"email": "a@example.com", "password": "#.to_owned(),
+        ),
+        ("/auth/login", "not json at all".to_owned()),
+        (
+            "/auth/login",
+            json!({ "email": email, "pasword": PASSWORD }).to_string(),
+        ),
+        (
+            "/auth/login",
+            json!({ "email": email, "password": PASSWORD, "remember_me": true }).to_string(),
+        ),
+        (
+            "/auth/register",
+            json!({ "email": email, "password": PASSWORD, "role": "admin" }).to_string(),
+        ),
+        ("/auth/register", json!({ "email": email }).to_string()),
+        ("/auth/refresh", json!(["a", "b"]).to_string()),
+    ];
+    for (path, body) in cases {
+        let answer = send(
+            api.request(Method::POST, path)
+                .header("content-type", "application/json")
+                .body(body.clone()),
+        )
+        .await;
+        assert_eq!(answer.status, 400, "POST {path} {body}: {answer:?}");
+        assert_problem(&answer, 400, "malformed_body");
+    }
+    // The smuggled registration created nothing: the address is still free.
+    api.register_as(&email, None).await;
+}

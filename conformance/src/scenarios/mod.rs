@@ -1,0 +1,125 @@
+//! The scenarios: one `pub async fn` per behaviour of the wire contract, named after it.
+//!
+//! Each takes a freshly started [`Target`](crate::Target) (an empty database with only the
+//! admin), configured by the [`options`] the [`http_conformance_suite!`](crate::http_conformance_suite)
+//! macro pairs it with, and panics when the server breaks the contract. They are grouped by
+//! concern:
+//!
+//! - registration, e-mail verification at sign-up, access token claims: `registration.rs`;
+//! - login, its throttling, and the OAuth2 token endpoint: `login.rs`, `token_endpoint.rs`;
+//! - refresh rotation and reuse detection, logout, sessions: `refresh.rs`, `sessions.rs`;
+//! - bearer authentication on protected routes: `bearer.rs`;
+//! - self-service account changes, password reset, e-mail verification and change:
+//!   `account.rs`, `recovery.rs`;
+//! - administration: `admin.rs`;
+//! - request limits, client IPs and rate limits: `limits.rs`, `client_ip.rs`;
+//! - JWKS, health, OpenAPI and docs: `infra.rs`.
+
+mod account;
+mod admin;
+mod bearer;
+mod client_ip;
+mod infra;
+mod limits;
+mod login;
+mod recovery;
+mod refresh;
+mod registration;
+mod sessions;
+mod token_endpoint;
+
+pub use account::*;
+pub use admin::*;
+pub use bearer::*;
+pub use client_ip::*;
+pub use infra::*;
+pub use limits::*;
+pub use login::*;
+pub use recovery::*;
+pub use refresh::*;
+pub use registration::*;
+pub use sessions::*;
+pub use token_endpoint::*;
+
+/// The [`TargetOptions`](crate::TargetOptions) the scenarios are started with.
+pub mod options {
+    use crate::TargetOptions;
+
+    /// The limit of [`rate_limited`] and [`rate_limited_behind_trusted_proxy`]: auth requests
+    /// per minute per client IP.
+    pub const RATE_LIMIT: u32 = 5;
+    /// The trusted proxy of [`behind_trusted_proxy`]: the suite's own address.
+    pub const PROXY: &str = "127.0.0.1";
+
+    /// The defaults: no verification required, no IP rate limit, no trusted proxy.
+    pub fn default() -> TargetOptions {
+        TargetOptions::default()
+    }
+
+    /// Login needs a verified address; registration answers 202.
+    pub fn email_verification_required() -> TargetOptions {
+        TargetOptions {
+            require_email_verification: true,
+            ..TargetOptions::default()
+        }
+    }
+
+    /// [`RATE_LIMIT`] auth requests per minute per client IP; no trusted proxy.
+    pub fn rate_limited() -> TargetOptions {
+        TargetOptions {
+            ip_rate_limit: RATE_LIMIT,
+            ..TargetOptions::default()
+        }
+    }
+
+    /// [`RATE_LIMIT`] auth requests per minute per client IP, and the suite's address
+    /// ([`PROXY`]) is a trusted proxy.
+    pub fn rate_limited_behind_trusted_proxy() -> TargetOptions {
+        TargetOptions {
+            ip_rate_limit: RATE_LIMIT,
+            trusted_proxies: vec![PROXY.to_owned()],
+            ..TargetOptions::default()
+        }
+    }
+
+    /// The suite's address ([`PROXY`]) is a trusted proxy; no rate limit.
+    pub fn behind_trusted_proxy() -> TargetOptions {
+        TargetOptions {
+            trusted_proxies: vec![PROXY.to_owned()],
+            ..TargetOptions::default()
+        }
+    }
+}
+
+/// What every scenario file uses.
+mod prelude {
+    pub(crate) use authkit_core::UserStatus;
+    pub(crate) use authkit_core::mail::{Mail, MailKind};
+    pub(crate) use reqwest::Method;
+    pub(crate) use serde_json::{Value, json};
+
+    pub(crate) use crate::Target;
+    pub(crate) use crate::support::{
+        Answer, Api, NEW_PASSWORD, PASSWORD, USER_AGENT, WEAK_PASSWORD, assert_bearer_challenge,
+        assert_keys, assert_no_content, assert_oauth_error, assert_problem, assert_retry_after,
+        assert_user_json, expect_token_pair, jwt_claims, jwt_header, send, unique_email,
+        unique_username, unsigned_jwt, with_claims,
+    };
+
+    /// The token in a mail's link (`…#token=…`).
+    #[track_caller]
+    pub(crate) fn link_token(mail: &Mail) -> String {
+        let link = mail
+            .link
+            .as_deref()
+            .unwrap_or_else(|| panic!("the {:?} mail has no link", mail.kind));
+        let (_, token) = link
+            .split_once("#token=")
+            .unwrap_or_else(|| panic!("the link must carry the token in its fragment: {link}"));
+        assert!(!token.is_empty(), "the link has an empty token: {link}");
+        token.to_owned()
+    }
+
+    /// A well-formed token (43 base64url characters, like the real ones) that was never issued.
+    pub(crate) const NEVER_ISSUED_TOKEN: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+}

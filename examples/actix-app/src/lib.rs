@@ -1,0 +1,41 @@
+//! The actix-web example app as a library, so its tests serve exactly what `main` serves.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use authkit_actix::{Admin, AuthUser, RequireRole};
+use authkit_core::http::HttpApi;
+use serde_json::json;
+
+/// An application route of its own, protected by authkit: any signed-in user.
+async fn hello(user: AuthUser) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "hello": user.user_id, "role": user.role }))
+}
+
+/// An admin-only route.
+async fn admin_stats(RequireRole(admin, ..): RequireRole<Admin>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "admin": admin.user_id }))
+}
+
+/// The app: authkit's routes plus two of the application's own.
+pub fn configure(api: HttpApi) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |cfg| {
+        cfg.configure(authkit_actix::configure(api.clone()))
+            .route("/hello", web::get().to(hello))
+            .route("/admin/stats", web::get().to(admin_stats));
+    }
+}
+
+/// A server for `api` on `listener` (with `workers` worker threads); await or spawn it.
+pub fn server(
+    api: HttpApi,
+    listener: std::net::TcpListener,
+    workers: usize,
+) -> std::io::Result<Server> {
+    let app = configure(api);
+    Ok(HttpServer::new(move || App::new().configure(app.clone()))
+        .workers(workers)
+        .listen(listener)?
+        .run())
+}

@@ -1,0 +1,352 @@
+//! The example apps' configuration, from the variables of DESIGN.md.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use authkit_core::http::TrustedProxies;
+use authkit_core::jwt::{JwtAlgorithm, JwtKey, KeyRing};
+use authkit_core::token::OpaqueToken;
+use authkit_core::{AuthConfig, AuthConfigBuilder, SecretString};
+
+/// Log output format (`AUTHKIT_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A variable with a bad value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError {
+    /// The variable.
+    pub variable: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.message)
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+fn bad(variable: &'static str, message: impl Into<String>) -> SettingsError {
+    SettingsError {
+        variable,
+        message: message.into(),
+    }
+}
+
+/// How access tokens are signed.
+#[derive(Clone)]
+pub enum JwtSettings {
+    /// HS256 with a secret; `generated` when none was configured (tokens die with the process).
+    Hs256 {
+        /// The secret.
+        secret: SecretString,
+        /// Whether it was generated for this process.
+        generated: bool,
+    },
+    /// An asymmetric algorithm with a PEM private key read from a file.
+    Asymmetric {
+        /// The algorithm.
+        algorithm: JwtAlgorithm,
+        /// The PEM text.
+        pem: SecretString,
+    },
+}
+
+/// Every setting of the example apps.
+#[derive(Clone)]
+pub struct Settings {
+    /// `AUTHKIT_BIND` (default `127.0.0.1:8080`).
+    pub bind: SocketAddr,
+    /// `DATABASE_URL` (default `sqlite://authkit.db?mode=rwc`).
+    pub database_url: String,
+    /// `AUTHKIT_JWT_ALG`, `AUTHKIT_JWT_SECRET`, `AUTHKIT_JWT_PRIVATE_KEY_FILE`.
+    pub jwt: JwtSettings,
+    /// `AUTHKIT_ISSUER` (default `authkit`).
+    pub issuer: String,
+    /// `AUTHKIT_AUDIENCE` (default `authkit`).
+    pub audience: String,
+    /// `AUTHKIT_PUBLIC_URL` (default `http://localhost:8080`).
+    pub public_url: String,
+    /// `AUTHKIT_REQUIRE_EMAIL_VERIFICATION` (default false).
+    pub require_email_verification: bool,
+    /// `AUTHKIT_PASSWORD_MIN_LENGTH` (default 15).
+    pub password_min_length: usize,
+    /// `AUTHKIT_IP_RATE_LIMIT` (default 60; 0 off).
+    pub ip_rate_limit: u32,
+    /// `AUTHKIT_TRUSTED_PROXIES` (default none).
+    pub trusted_proxies: TrustedProxies,
+    /// `AUTHKIT_ADMIN_EMAIL` and `AUTHKIT_ADMIN_PASSWORD`.
+    pub admin: Option<(String, SecretString)>,
+    /// `AUTHKIT_LOG_FORMAT` (default text).
+    pub log_format: LogFormat,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("public_url", &self.public_url)
+            .field(
+                "require_email_verification",
+                &self.require_email_verification,
+            )
+            .field("ip_rate_limit", &self.ip_rate_limit)
+            .field("admin", &self.admin.as_ref().map(|(email, _)| email))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The URL with any password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `var` (tests pass a map).
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let bind = match get("AUTHKIT_BIND") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| bad("AUTHKIT_BIND", format!("{v:?} is not an address:port")))?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let algorithm = match get("AUTHKIT_JWT_ALG") {
+            Some(v) => JwtAlgorithm::parse(&v)
+                .ok_or_else(|| bad("AUTHKIT_JWT_ALG", "use HS256, RS256, ES256 or EdDSA"))?,
+            None => JwtAlgorithm::Hs256,
+        };
+        let jwt = if algorithm == JwtAlgorithm::Hs256 {
+            match get("AUTHKIT_JWT_SECRET") {
+                Some(secret) => JwtSettings::Hs256 {
+                    secret: secret.into(),
+                    generated: false,
+                },
+                None => JwtSettings::Hs256 {
+                    secret: OpaqueToken::generate().text().clone(),
+                    generated: true,
+                },
+            }
+        } else {
+            let path = get("AUTHKIT_JWT_PRIVATE_KEY_FILE").ok_or_else(|| {
+                bad(
+                    "AUTHKIT_JWT_PRIVATE_KEY_FILE",
+                    format!("required with AUTHKIT_JWT_ALG={}", algorithm.as_str()),
+                )
+            })?;
+            let pem = std::fs::read_to_string(&path)
+                .map_err(|e| bad("AUTHKIT_JWT_PRIVATE_KEY_FILE", format!("{path}: {e}")))?;
+            JwtSettings::Asymmetric {
+                algorithm,
+                pem: pem.into(),
+            }
+        };
+        let flag = |name: &'static str| match get(name).as_deref().map(str::to_ascii_lowercase) {
+            None => Ok(false),
+            Some(v) if matches!(v.as_str(), "1" | "true" | "yes" | "on") => Ok(true),
+            Some(v) if matches!(v.as_str(), "0" | "false" | "no" | "off") => Ok(false),
+            Some(v) => Err(bad(name, format!("{v:?} is not true or false"))),
+        };
+        let number = |name: &'static str, default: u32| match get(name) {
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| bad(name, format!("{v:?} is not a whole number"))),
+            None => Ok(default),
+        };
+        let trusted_proxies = match get("AUTHKIT_TRUSTED_PROXIES") {
+            Some(v) => TrustedProxies::parse(&v)
+                .map_err(|e| bad("AUTHKIT_TRUSTED_PROXIES", e.to_string()))?,
+            None => TrustedProxies::none(),
+        };
+        let admin = match (get("AUTHKIT_ADMIN_EMAIL"), get("AUTHKIT_ADMIN_PASSWORD")) {
+            (Some(email), Some(password)) => Some((email, SecretString::from(password))),
+            (None, None) => None,
+            _ => {
+                return Err(bad(
+                    "AUTHKIT_ADMIN_EMAIL",
+                    "set both AUTHKIT_ADMIN_EMAIL and AUTHKIT_ADMIN_PASSWORD, or neither",
+                ));
+            }
+        };
+        if get("AUTHKIT_SMTP_URL").is_some() {
+            return Err(bad(
+                "AUTHKIT_SMTP_URL",
+                "SMTP delivery is not built into the example apps yet; unset it to print mail \
+                 to the log, or give `Auth::builder(..).mailer(..)` your own Mailer",
+            ));
+        }
+        let log_format = match get("AUTHKIT_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(bad(
+                    "AUTHKIT_LOG_FORMAT",
+                    format!("{other:?}: use text or json"),
+                ));
+            }
+        };
+        Ok(Self {
+            bind,
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://authkit.db?mode=rwc".into()),
+            jwt,
+            issuer: get("AUTHKIT_ISSUER").unwrap_or_else(|| "authkit".into()),
+            audience: get("AUTHKIT_AUDIENCE").unwrap_or_else(|| "authkit".into()),
+            public_url: get("AUTHKIT_PUBLIC_URL").unwrap_or_else(|| "http://localhost:8080".into()),
+            require_email_verification: flag("AUTHKIT_REQUIRE_EMAIL_VERIFICATION")?,
+            password_min_length: number("AUTHKIT_PASSWORD_MIN_LENGTH", 15)? as usize,
+            ip_rate_limit: number("AUTHKIT_IP_RATE_LIMIT", 60)?,
+            trusted_proxies,
+            admin,
+            log_format,
+        })
+    }
+
+    /// Whether the JWT secret was generated for this process (tokens die with it: say so loudly).
+    pub fn jwt_secret_generated(&self) -> bool {
+        matches!(
+            self.jwt,
+            JwtSettings::Hs256 {
+                generated: true,
+                ..
+            }
+        )
+    }
+
+    /// The core configuration these settings describe (validated when built).
+    pub fn auth_config(&self) -> Result<AuthConfigBuilder, SettingsError> {
+        let builder = AuthConfig::builder()
+            .issuer(&self.issuer)
+            .audience(&self.audience)
+            .public_url(&self.public_url)
+            .require_email_verification(self.require_email_verification)
+            .password_min_length(self.password_min_length);
+        Ok(match &self.jwt {
+            JwtSettings::Hs256 { secret, .. } => builder.hs256_secret(secret.expose()),
+            JwtSettings::Asymmetric { algorithm, pem } => {
+                let kid = format!(
+                    "{}-{}",
+                    algorithm.as_str().to_lowercase(),
+                    short_digest(pem.expose())
+                );
+                let key = JwtKey::from_private_pem(kid, *algorithm, pem.expose().as_bytes())
+                    .map_err(|e| bad("AUTHKIT_JWT_PRIVATE_KEY_FILE", e.to_string()))?;
+                builder.key_ring(KeyRing::new(key))
+            }
+        })
+    }
+}
+
+/// A short, stable key id from the key itself, so a new key gets a new `kid`.
+fn short_digest(text: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    // Not a security property: the kid only needs to differ between keys.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    format!("{:08x}", hasher.finish() as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_variable_and_generate_a_secret() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database_url, "sqlite://authkit.db?mode=rwc");
+        assert!(s.jwt_secret_generated());
+        assert_eq!(s.ip_rate_limit, 60);
+        s.auth_config()
+            .unwrap()
+            .build()
+            .expect("a valid configuration");
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (var, value) in [
+            ("AUTHKIT_BIND", "nowhere"),
+            ("AUTHKIT_JWT_ALG", "HS512"),
+            ("AUTHKIT_IP_RATE_LIMIT", "lots"),
+            ("AUTHKIT_REQUIRE_EMAIL_VERIFICATION", "maybe"),
+            ("AUTHKIT_TRUSTED_PROXIES", "10.0.0.0/99"),
+            ("AUTHKIT_LOG_FORMAT", "xml"),
+            ("AUTHKIT_ADMIN_EMAIL", "root@example.com"),
+        ] {
+            assert_eq!(settings(&[(var, value)]).unwrap_err().variable, var);
+        }
+        let err = settings(&[("AUTHKIT_JWT_ALG", "RS256")]).unwrap_err();
+        assert_eq!(err.variable, "AUTHKIT_JWT_PRIVATE_KEY_FILE");
+    }
+
+    #[test]
+    fn a_short_secret_fails_at_startup_naming_the_setting() {
+        let s = settings(&[("AUTHKIT_JWT_SECRET", "short")]).unwrap();
+        let err = s.auth_config().unwrap().build().unwrap_err();
+        assert_eq!(err.setting, "hs256_secret");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets_and_database_passwords() {
+        let s = settings(&[
+            (
+                "DATABASE_URL",
+                "postgres://app:hunter2@db.internal:5432/auth",
+            ),
+            (
+                "AUTHKIT_JWT_SECRET",
+                "super-secret-value-of-32-bytes-or-more",
+            ),
+            ("AUTHKIT_ADMIN_EMAIL", "root@example.com"),
+            ("AUTHKIT_ADMIN_PASSWORD", "admin password not to be shown"),
+        ])
+        .unwrap();
+        let debug = format!("{s:?}");
+        for secret in ["hunter2", "super-secret", "not to be shown"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        assert!(
+            debug.contains("postgres://app:***@db.internal:5432/auth"),
+            "{debug}"
+        );
+    }
+}
