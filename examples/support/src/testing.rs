@@ -144,3 +144,62 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
 pub fn admin() -> (String, SecretString) {
     (ADMIN_EMAIL.to_owned(), ADMIN_PASSWORD.into())
 }
+
+/// A service on an in-memory SQLite store, and that store's pool, so a test can close it and
+/// watch readiness fail.
+pub async fn api_with_closable_store() -> (HttpApi, authkit_sqlx::sqlx::SqlitePool) {
+    use authkit_sqlx::{SqlStore, SqliteStore, StoreOptions};
+
+    let store = SqliteStore::connect("sqlite::memory:", StoreOptions::default())
+        .await
+        .expect("an in-memory SQLite store");
+    store.migrate().await.expect("migrations");
+    let pool = store.pool().clone();
+    let config = authkit_core::AuthConfig::builder()
+        .hs256_secret("readiness-test-secret-of-32-bytes!!")
+        .hash_params(HashParams::insecure_fast_for_tests())
+        .build()
+        .expect("test configuration");
+    let auth = authkit_core::Auth::builder(config, Arc::new(store)).build();
+    (
+        HttpApi::new(auth, authkit_core::http::HttpConfig::default()),
+        pool,
+    )
+}
+
+/// Asserts `GET {base}/readyz` answers 200 now and 503 `unavailable` once `pool` is closed.
+pub async fn assert_readiness_follows_the_database(
+    base: &str,
+    pool: authkit_sqlx::sqlx::SqlitePool,
+) {
+    let client = reqwest::Client::new();
+    let ready = client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(ready.status().as_u16(), 200);
+    pool.close().await;
+    let down = client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(down.status().as_u16(), 503);
+    assert_eq!(
+        down.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let body: serde_json::Value = down.json().await.expect("a problem document");
+    assert_eq!(body["code"], "unavailable");
+    let health = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(
+        health.status().as_u16(),
+        200,
+        "liveness does not depend on the database"
+    );
+}
