@@ -8,34 +8,21 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, ResponseError, web};
-use authkit_core::http::{HttpApi, HttpResponse};
-use authkit_core::jwt::AccessClaims;
-use authkit_core::{AuthError, Role, SessionId, UserId};
+use authkit_core::AuthError;
+use authkit_core::http::{HttpApi, HttpResponse, Principal, RoleName};
 
 use crate::into_response;
 
-/// The authenticated caller. Rejects with 401 (RFC 6750 `WWW-Authenticate`) when the bearer
-/// token is absent or invalid.
+/// The authenticated caller (dereferences to [`Principal`]: `user.user_id`, `user.role`, ...).
+/// Rejects with 401 (RFC 6750 `WWW-Authenticate`) when the bearer token is absent or invalid.
 #[derive(Debug, Clone)]
-pub struct AuthUser {
-    /// The account.
-    pub user_id: UserId,
-    /// The session the token belongs to.
-    pub session_id: SessionId,
-    /// The role in the token.
-    pub role: Role,
-    /// Every claim of the token.
-    pub claims: AccessClaims,
-}
+pub struct AuthUser(pub Principal);
 
-impl From<AccessClaims> for AuthUser {
-    fn from(claims: AccessClaims) -> Self {
-        Self {
-            user_id: claims.sub,
-            session_id: claims.sid,
-            role: claims.role.clone(),
-            claims,
-        }
+impl std::ops::Deref for AuthUser {
+    type Target = Principal;
+
+    fn deref(&self) -> &Principal {
+        &self.0
     }
 }
 
@@ -98,7 +85,7 @@ pub(crate) async fn authenticate(
 ) -> Result<AuthUser, Rejection> {
     api.authenticate(authorization)
         .await
-        .map(AuthUser::from)
+        .map(|claims| AuthUser(claims.into()))
         .map_err(Rejection)
 }
 
@@ -144,29 +131,6 @@ impl FromRequest for OptionalAuthUser {
             }
         })
     }
-}
-
-/// A role an application defines, for [`RequireRole`].
-///
-/// ```
-/// use authkit_actix::RoleName;
-///
-/// pub struct Hr;
-/// impl RoleName for Hr {
-///     const ROLES: &'static [&'static str] = &["hr", "admin"];
-/// }
-/// ```
-pub trait RoleName: 'static {
-    /// The roles allowed (any one suffices).
-    const ROLES: &'static [&'static str];
-}
-
-/// The `admin` role.
-#[derive(Debug, Clone, Copy)]
-pub struct Admin;
-
-impl RoleName for Admin {
-    const ROLES: &'static [&'static str] = &[Role::ADMIN];
 }
 
 /// The authenticated caller, who must hold one of `R::ROLES`: 401 without a valid token,

@@ -52,7 +52,8 @@ use actix_web::{HttpRequest as ActixRequest, HttpResponse as ActixResponse, web}
 use authkit_core::http::{HttpApi, HttpRequest, HttpResponse, MAX_BODY_BYTES, Method, Route};
 use futures_util::StreamExt;
 
-pub use extract::{Admin, AuthUser, OptionalAuthUser, Rejection, RequireRole, RoleName};
+pub use authkit_core::http::{Admin, Principal, RoleName};
+pub use extract::{AuthUser, OptionalAuthUser, Rejection, RequireRole};
 pub use role::{RequireRoleMiddleware, RequireRoleService};
 
 /// Registers the auth routes (under the configured prefix), `/.well-known/jwks.json`,

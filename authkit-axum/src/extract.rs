@@ -2,9 +2,7 @@
 
 use std::marker::PhantomData;
 
-use authkit_core::http::{HttpApi, HttpResponse};
-use authkit_core::jwt::AccessClaims;
-use authkit_core::{Role, SessionId, UserId};
+use authkit_core::http::{HttpApi, HttpResponse, Principal, RoleName};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -12,28 +10,16 @@ use axum::response::Response;
 
 use crate::into_response;
 
-/// The authenticated caller. Rejects with 401 (RFC 6750 `WWW-Authenticate`) when the bearer
-/// token is absent or invalid.
+/// The authenticated caller (dereferences to [`Principal`]: `user.user_id`, `user.role`, ...).
+/// Rejects with 401 (RFC 6750 `WWW-Authenticate`) when the bearer token is absent or invalid.
 #[derive(Debug, Clone)]
-pub struct AuthUser {
-    /// The account.
-    pub user_id: UserId,
-    /// The session the token belongs to.
-    pub session_id: SessionId,
-    /// The role in the token.
-    pub role: Role,
-    /// Every claim of the token.
-    pub claims: AccessClaims,
-}
+pub struct AuthUser(pub Principal);
 
-impl From<AccessClaims> for AuthUser {
-    fn from(claims: AccessClaims) -> Self {
-        Self {
-            user_id: claims.sub,
-            session_id: claims.sid,
-            role: claims.role.clone(),
-            claims,
-        }
+impl std::ops::Deref for AuthUser {
+    type Target = Principal;
+
+    fn deref(&self) -> &Principal {
+        &self.0
     }
 }
 
@@ -56,7 +42,9 @@ pub(crate) async fn authenticate(parts: &Parts) -> Result<AuthUser, HttpResponse
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    api.authenticate(authorization).await.map(AuthUser::from)
+    api.authenticate(authorization)
+        .await
+        .map(|claims| AuthUser(claims.into()))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
@@ -86,29 +74,6 @@ impl<S: Send + Sync> FromRequestParts<S> for OptionalAuthUser {
             Ok(Self(None))
         }
     }
-}
-
-/// A role an application defines, for [`RequireRole`].
-///
-/// ```
-/// use authkit_axum::RoleName;
-///
-/// pub struct Hr;
-/// impl RoleName for Hr {
-///     const ROLES: &'static [&'static str] = &["hr", "admin"];
-/// }
-/// ```
-pub trait RoleName: Send + Sync + 'static {
-    /// The roles allowed (any one suffices).
-    const ROLES: &'static [&'static str];
-}
-
-/// The `admin` role.
-#[derive(Debug, Clone, Copy)]
-pub struct Admin;
-
-impl RoleName for Admin {
-    const ROLES: &'static [&'static str] = &[Role::ADMIN];
 }
 
 /// The authenticated caller, who must hold one of `R::ROLES`: 401 without a valid token,

@@ -57,7 +57,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
 
-pub use extract::{Admin, AuthUser, OptionalAuthUser, RequireRole, RoleName};
+pub use authkit_core::http::{Admin, Principal, RoleName};
+pub use extract::{AuthUser, OptionalAuthUser, RequireRole};
 pub use role::{RequireRoleLayer, RequireRoleService};
 
 /// The auth routes (under the configured prefix), `/.well-known/jwks.json`, `/healthz`,

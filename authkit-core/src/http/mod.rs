@@ -290,6 +290,55 @@ impl HttpResponse {
     }
 }
 
+/// The authenticated caller, as adapters hand it to application handlers (each adapter wraps
+/// it in its own extractor type, which dereferences to this).
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The account.
+    pub user_id: crate::model::UserId,
+    /// The session the token belongs to.
+    pub session_id: crate::model::SessionId,
+    /// The role in the token.
+    pub role: crate::model::Role,
+    /// Every claim of the token.
+    pub claims: AccessClaims,
+}
+
+impl From<AccessClaims> for Principal {
+    fn from(claims: AccessClaims) -> Self {
+        Self {
+            user_id: claims.sub,
+            session_id: claims.sid,
+            role: claims.role.clone(),
+            claims,
+        }
+    }
+}
+
+/// A set of roles an application defines, for the adapters' `RequireRole<R>` extractors; the
+/// same type works with every adapter.
+///
+/// ```
+/// use authkit_core::http::RoleName;
+///
+/// pub struct Hr;
+/// impl RoleName for Hr {
+///     const ROLES: &'static [&'static str] = &["hr", "admin"];
+/// }
+/// ```
+pub trait RoleName: Send + Sync + 'static {
+    /// The roles allowed (any one suffices).
+    const ROLES: &'static [&'static str];
+}
+
+/// The `admin` role.
+#[derive(Debug, Clone, Copy)]
+pub struct Admin;
+
+impl RoleName for Admin {
+    const ROLES: &'static [&'static str] = &[crate::model::Role::ADMIN];
+}
+
 /// The HTTP face of an [`Auth`] service. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct HttpApi {

@@ -76,6 +76,41 @@ pub async fn build_with(
     })
 }
 
+/// Reads the settings from the environment and installs logging, warning loudly when the JWT
+/// secret had to be generated. A configuration error is printed and turned into the exit code.
+pub fn load_settings() -> Result<Settings, std::process::ExitCode> {
+    let settings = Settings::from_env().map_err(|err| {
+        eprintln!("configuration error: {err}");
+        std::process::ExitCode::FAILURE
+    })?;
+    init_logging(settings.log_format);
+    if settings.jwt_secret_generated() {
+        tracing::warn!(
+            "AUTHKIT_JWT_SECRET is not set: using a random secret for this process only. \
+             Every token dies when it stops, and several instances cannot share sessions. \
+             Set AUTHKIT_JWT_SECRET (32+ bytes) in any real deployment."
+        );
+    }
+    Ok(settings)
+}
+
+/// Logs where the app listens and where its docs are.
+pub fn announce(addr: std::net::SocketAddr) {
+    tracing::info!("listening on http://{addr}");
+    tracing::info!("API docs at http://{addr}/docs (OpenAPI at /openapi.json)");
+}
+
+/// The process exit code for how `run` ended, logging the failure.
+pub fn exit_code(result: Result<(), StartupError>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Installs the `tracing` subscriber: `RUST_LOG` filter (default `info`), text or JSON.
 pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
