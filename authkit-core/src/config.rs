@@ -106,6 +106,7 @@ pub struct AuthConfig {
     pub(crate) public_url: String,
     pub(crate) session_check: SessionCheck,
     pub(crate) throttle: LoginThrottle,
+    pub(crate) verified_token_cache: usize,
 }
 
 impl AuthConfig {
@@ -191,6 +192,7 @@ pub struct AuthConfigBuilder {
     public_url: Option<String>,
     session_check: SessionCheck,
     throttle: Option<LoginThrottle>,
+    verified_token_cache: Option<usize>,
 }
 
 impl fmt::Debug for AuthConfigBuilder {
@@ -321,6 +323,14 @@ impl AuthConfigBuilder {
     /// Failed-login throttling (default: 5 free attempts, then 1 s doubling to 15 min).
     pub fn login_throttle(mut self, throttle: LoginThrottle) -> Self {
         self.throttle = Some(throttle);
+        self
+    }
+
+    /// How many tokens verified with an asymmetric key (RS256, ES256, EdDSA) are remembered, so
+    /// a token presented again skips its signature check (default 4096; 0 turns it off). Expiry
+    /// is still checked on every use; HS256 tokens are never cached.
+    pub fn verified_token_cache(mut self, capacity: usize) -> Self {
+        self.verified_token_cache = Some(capacity);
         self
     }
 
@@ -472,6 +482,7 @@ impl AuthConfigBuilder {
             public_url,
             session_check: self.session_check,
             throttle,
+            verified_token_cache: self.verified_token_cache.unwrap_or(4096),
         })
     }
 }

@@ -128,7 +128,8 @@ impl AuthBuilder {
             c.audience.clone(),
             c.access_ttl,
             c.leeway,
-        );
+        )
+        .with_verified_cache(c.verified_token_cache);
         let hasher = PasswordHasher::new(c.hash_params, c.hash_concurrency);
         Auth {
             inner: Arc::new(Inner {

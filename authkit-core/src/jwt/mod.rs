@@ -62,14 +62,24 @@ use serde::{Deserialize, Deserializer, Serialize};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+mod cache;
+mod claims;
+mod verifier;
+
 use crate::config::ConfigError;
 use crate::error::AuthError;
 use crate::model::Role;
+use cache::VerifiedCache;
+use verifier::Verifier;
 
 /// The `typ` header of every access token authkit mints (RFC 9068).
 const TOKEN_TYPE: &str = "at+jwt";
 /// The longest token [`JwtCodec::validate`] looks at.
 const MAX_TOKEN_LEN: usize = 8 * 1024;
+/// Longest signature accepted (RSA-8192).
+const MAX_SIGNATURE_LEN: usize = 1024;
+/// Payloads up to this size are decoded on the stack.
+const PAYLOAD_STACK_LEN: usize = 1024;
 /// The shortest HS256 secret accepted (RFC 7518 3.2: at least the hash size).
 const MIN_HS256_SECRET_LEN: usize = 32;
 /// The smallest RSA modulus accepted.
@@ -184,7 +194,8 @@ pub struct JwtKey {
     /// The base64url header segment authkit mints with this key.
     header: String,
     signing: Option<EncodingKey>,
-    verifying: DecodingKey,
+    /// Prepared once, used for every verification.
+    verifier: Arc<Verifier>,
     /// The public key as a JWK (`kid`, `alg`, `use=sig`); `None` for HS256.
     public_jwk: Option<Jwk>,
 }
@@ -212,7 +223,7 @@ impl JwtKey {
             kid,
             alg: JwtAlgorithm::Hs256,
             signing: Some(EncodingKey::from_secret(secret)),
-            verifying: DecodingKey::from_secret(secret),
+            verifier: Arc::new(Verifier::hs256(secret)),
             public_jwk: None,
         })
     }
@@ -320,7 +331,7 @@ impl JwtKey {
     ) -> Result<Self, ConfigError> {
         let invalid = |detail: String| ConfigError::new(setting, detail);
         check_public_key(alg, &jwk).map_err(invalid)?;
-        let verifying = DecodingKey::from_jwk(&jwk).map_err(|e| invalid(e.to_string()))?;
+        let verifier = Verifier::from_jwk(alg, &jwk).map_err(invalid)?;
         jwk.common.key_id = Some(kid.clone());
         jwk.common.public_key_use = Some(PublicKeyUse::Signature);
         Ok(Self {
@@ -328,7 +339,7 @@ impl JwtKey {
             kid,
             alg,
             signing,
-            verifying,
+            verifier: Arc::new(verifier),
             public_jwk: Some(jwk),
         })
     }
@@ -342,16 +353,15 @@ impl JwtKey {
     }
 
     /// Whether `signature` is this key's signature of `message`, with the pinned algorithm.
-    fn verify(&self, message: &[u8], signature: Vec<u8>) -> bool {
-        (DEFAULT_PROVIDER.verifier_factory)(&self.alg.jose(), &self.verifying)
-            .is_ok_and(|verifier| verifier.verify(message, &signature).is_ok())
+    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.verifier.verify(message, signature)
     }
 
     /// Signs a probe and verifies it with the public half.
     fn self_test(&self) -> Result<(), String> {
         const PROBE: &[u8] = b"authkit key self-test";
         let signature = self.sign(PROBE)?;
-        if self.verify(PROBE, signature) {
+        if self.verify(PROBE, &signature) {
             Ok(())
         } else {
             Err("the derived public key does not verify it".into())
@@ -592,6 +602,8 @@ struct CodecInner {
     ttl: Duration,
     /// Clock-skew leeway in whole seconds, never negative.
     leeway: i64,
+    /// Recently verified tokens of asymmetric keys, when enabled.
+    cache: Option<VerifiedCache>,
 }
 
 impl JwtCodec {
@@ -613,6 +625,26 @@ impl JwtCodec {
                 audience,
                 ttl,
                 leeway: leeway.whole_seconds().max(0),
+                cache: None,
+            }),
+        }
+    }
+
+    /// Remembers up to about `capacity` tokens verified with an asymmetric key (RS256, ES256,
+    /// EdDSA), so a token presented again skips its signature check; expiry and not-before are
+    /// still checked on every use. 0 turns the cache off. HS256 tokens are never cached: their
+    /// check is about as cheap as a lookup.
+    pub fn with_verified_cache(self, capacity: usize) -> Self {
+        let inner = &*self.inner;
+        let has_asymmetric = inner.keys.keys().any(|k| k.verifier.is_asymmetric());
+        Self {
+            inner: Arc::new(CodecInner {
+                keys: inner.keys.clone(),
+                issuer: inner.issuer.clone(),
+                audience: inner.audience.clone(),
+                ttl: inner.ttl,
+                leeway: inner.leeway,
+                cache: (capacity > 0 && has_asymmetric).then(|| VerifiedCache::new(capacity)),
             }),
         }
     }
@@ -662,14 +694,45 @@ impl JwtCodec {
     ///
     /// [`AuthError::InvalidAccessToken`] with the reason, see the [module docs](crate::jwt).
     pub fn validate(&self, token: &str, now: OffsetDateTime) -> Result<AccessClaims, AuthError> {
+        let inner = &*self.inner;
+        if let Some(cache) = &inner.cache
+            && let Some(claims) = cache.get(token)
+        {
+            return self.check_period(claims, now.unix_timestamp());
+        }
         let parts = Parts::split(token)?;
         let key = self.key_for_header(parts.header)?;
-        if !key.verify(parts.signed.as_bytes(), decode_segment(parts.signature)?) {
+        let mut signature = [0u8; MAX_SIGNATURE_LEN];
+        let len = URL_SAFE_NO_PAD
+            .decode_slice(parts.signature, &mut signature)
+            .map_err(|_| reject(reason::MALFORMED))?;
+        if !key.verify(parts.signed.as_bytes(), &signature[..len]) {
             return Err(reject(reason::BAD_SIGNATURE));
         }
-        let claims: RawClaims =
-            parse_object(&decode_segment(parts.payload)?).ok_or(reject(reason::BAD_CLAIMS))?;
-        self.check_claims(claims, now.unix_timestamp())
+        let mut stack = [0u8; PAYLOAD_STACK_LEN];
+        let heap;
+        let payload: &[u8] = match URL_SAFE_NO_PAD.decode_slice(parts.payload, &mut stack) {
+            Ok(len) => &stack[..len],
+            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+                heap = decode_segment(parts.payload)?;
+                &heap
+            }
+            Err(_) => return Err(reject(reason::MALFORMED)),
+        };
+        let claims = match claims::parse_minted(payload) {
+            Some(minted) => self.check_minted(minted)?,
+            None => {
+                let raw: RawClaims = parse_object(payload).ok_or(reject(reason::BAD_CLAIMS))?;
+                self.check_claims(raw)?
+            }
+        };
+        let claims = self.check_period(claims, now.unix_timestamp())?;
+        if let Some(cache) = &inner.cache
+            && key.verifier.is_asymmetric()
+        {
+            cache.insert(token, &claims);
+        }
+        Ok(claims)
     }
 
     /// `header.payload.signature`, signed with the signing key.
@@ -710,20 +773,37 @@ impl JwtCodec {
         Ok(key)
     }
 
-    /// Checks issuer, audience and validity period of signed claims.
-    fn check_claims(&self, claims: RawClaims, now: i64) -> Result<AccessClaims, AuthError> {
+    /// Checks issuer and audience of claims read from the minted layout.
+    fn check_minted(&self, c: claims::MintedClaims<'_>) -> Result<AccessClaims, AuthError> {
+        let inner = &*self.inner;
+        let role = Role::new(c.role).map_err(|_| reject(reason::BAD_CLAIMS))?;
+        if c.iss != inner.issuer {
+            return Err(reject(reason::WRONG_ISSUER));
+        }
+        if c.aud != inner.audience {
+            return Err(reject(reason::WRONG_AUDIENCE));
+        }
+        Ok(AccessClaims {
+            iss: inner.issuer.clone(),
+            aud: inner.audience.clone(),
+            sub: c.sub,
+            sid: c.sid,
+            role,
+            iat: c.iat,
+            nbf: c.nbf,
+            exp: c.exp,
+            jti: c.jti,
+        })
+    }
+
+    /// Checks issuer and audience of claims in any other layout.
+    fn check_claims(&self, claims: RawClaims) -> Result<AccessClaims, AuthError> {
         let inner = &*self.inner;
         if claims.iss != inner.issuer {
             return Err(reject(reason::WRONG_ISSUER));
         }
         if !claims.aud.contains(&inner.audience) {
             return Err(reject(reason::WRONG_AUDIENCE));
-        }
-        if now >= claims.exp.saturating_add(inner.leeway) {
-            return Err(reject(reason::EXPIRED));
-        }
-        if now.saturating_add(inner.leeway) < claims.nbf {
-            return Err(reject(reason::NOT_YET_VALID));
         }
         Ok(AccessClaims {
             iss: claims.iss,
@@ -736,6 +816,18 @@ impl JwtCodec {
             exp: claims.exp,
             jti: claims.jti,
         })
+    }
+
+    /// Checks the validity period at `now` (Unix seconds), with the leeway.
+    fn check_period(&self, claims: AccessClaims, now: i64) -> Result<AccessClaims, AuthError> {
+        let leeway = self.inner.leeway;
+        if now >= claims.exp.saturating_add(leeway) {
+            return Err(reject(reason::EXPIRED));
+        }
+        if now.saturating_add(leeway) < claims.nbf {
+            return Err(reject(reason::NOT_YET_VALID));
+        }
+        Ok(claims)
     }
 }
 
@@ -776,7 +868,9 @@ impl<'a> Parts<'a> {
         ) else {
             return Err(reject(reason::MALFORMED));
         };
-        if ![header, payload, signature].into_iter().all(is_base64url) {
+        // The alphabet is checked where each segment is decoded (or, for a minted header,
+        // compared byte for byte).
+        if [header, payload, signature].iter().any(|s| s.is_empty()) {
             return Err(reject(reason::MALFORMED));
         }
         let signed = &token[..header.len() + 1 + payload.len()];
@@ -787,14 +881,6 @@ impl<'a> Parts<'a> {
             signed,
         })
     }
-}
-
-/// Non-empty, and only characters of the base64url alphabet (no padding).
-fn is_base64url(segment: &str) -> bool {
-    !segment.is_empty()
-        && segment
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Strict unpadded base64url (canonical trailing bits).
@@ -869,20 +955,72 @@ impl Audience {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_verified_cache_serves_asymmetric_tokens_and_still_checks_expiry() {
+        let key = JwtKey::from_private_pem("ec-1", JwtAlgorithm::Es256, EC_PEM).unwrap();
+        let codec = JwtCodec::new(
+            KeyRing::new(key),
+            "iss".into(),
+            "aud".into(),
+            Duration::minutes(15),
+            Duration::ZERO,
+        )
+        .with_verified_cache(8);
+        let now = OffsetDateTime::now_utc();
+        let (token, claims) = codec
+            .mint(Uuid::now_v7(), Uuid::now_v7(), &Role::user(), now)
+            .unwrap();
+        assert_eq!(codec.validate(&token, now).unwrap(), claims);
+        let cache = codec.inner.cache.as_ref().expect("enabled for ES256");
+        assert_eq!(cache.len(), 1);
+        assert_eq!(
+            codec.validate(&token, now).unwrap(),
+            claims,
+            "served from the cache"
+        );
+        let err = codec
+            .validate(&token, now + Duration::minutes(15))
+            .unwrap_err();
+        assert!(
+            matches!(err, AuthError::InvalidAccessToken("expired")),
+            "{err:?}"
+        );
+        let mut tampered = token.clone();
+        tampered.push('A');
+        assert!(
+            codec.validate(&tampered, now).is_err(),
+            "another string is verified afresh"
+        );
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn hs256_tokens_are_never_cached() {
+        let codec = JwtCodec::new(
+            KeyRing::new(JwtKey::hs256("k", SECRET).unwrap()),
+            "iss".into(),
+            "aud".into(),
+            Duration::minutes(15),
+            Duration::ZERO,
+        )
+        .with_verified_cache(8);
+        assert!(codec.inner.cache.is_none());
+    }
     use jsonwebtoken::{Validation, crypto};
     use serde_json::{Value, json};
     use time::macros::datetime;
 
     use super::*;
 
-    const RSA_PEM: &[u8] = include_bytes!("../tests/keys/rsa.pem");
-    const RSA_PUB_PEM: &[u8] = include_bytes!("../tests/keys/rsa.pub.pem");
-    const RSA_1024_PEM: &[u8] = include_bytes!("../tests/keys/rsa1024.pem");
-    const RSA_1024_PUB_PEM: &[u8] = include_bytes!("../tests/keys/rsa1024.pub.pem");
-    const EC_PEM: &[u8] = include_bytes!("../tests/keys/ec.pem");
-    const EC_PUB_PEM: &[u8] = include_bytes!("../tests/keys/ec.pub.pem");
-    const ED_PEM: &[u8] = include_bytes!("../tests/keys/ed25519.pem");
-    const ED_PUB_PEM: &[u8] = include_bytes!("../tests/keys/ed25519.pub.pem");
+    const RSA_PEM: &[u8] = include_bytes!("../../tests/keys/rsa.pem");
+    const RSA_PUB_PEM: &[u8] = include_bytes!("../../tests/keys/rsa.pub.pem");
+    const RSA_1024_PEM: &[u8] = include_bytes!("../../tests/keys/rsa1024.pem");
+    const RSA_1024_PUB_PEM: &[u8] = include_bytes!("../../tests/keys/rsa1024.pub.pem");
+    const EC_PEM: &[u8] = include_bytes!("../../tests/keys/ec.pem");
+    const EC_PUB_PEM: &[u8] = include_bytes!("../../tests/keys/ec.pub.pem");
+    const ED_PEM: &[u8] = include_bytes!("../../tests/keys/ed25519.pem");
+    const ED_PUB_PEM: &[u8] = include_bytes!("../../tests/keys/ed25519.pub.pem");
 
     const SECRET: &[u8] = b"test secret, exactly 32 bytes!!!";
     const ISSUER: &str = "https://auth.example.com";

@@ -1,0 +1,100 @@
+//! Access-token validation, the hot path: authkit beside its baselines, in one run.
+//!
+//! `cargo bench -p authkit-benches --bench validation`
+
+use std::hint::black_box;
+
+use authkit_benches::*;
+use authkit_core::jwt::JwtAlgorithm;
+use criterion::{Criterion, criterion_group, criterion_main};
+use time::OffsetDateTime;
+
+fn hs256(c: &mut Criterion) {
+    let codec = codec(JwtAlgorithm::Hs256);
+    let token = token(&codec);
+    let baseline = JsonwebtokenBaseline::new(JwtAlgorithm::Hs256);
+    let floor = HandRolledHs256::default();
+    let hmac_key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, SECRET);
+    let now = OffsetDateTime::now_utc();
+    assert!(codec.validate(&token, now).is_ok());
+    assert!(baseline.decode(&token).is_some());
+    let mut buf = Vec::new();
+    assert!(
+        floor
+            .check(&token, now.unix_timestamp(), &mut buf)
+            .is_some()
+    );
+
+    let mut g = c.benchmark_group("validate/HS256");
+    g.bench_function("hmac-sha256 only", |b| {
+        b.iter(|| hmac_only(&hmac_key, black_box(signing_input(&token)).as_bytes()))
+    });
+    g.bench_function("hand-rolled floor", |b| {
+        b.iter(|| floor.check(black_box(&token), now.unix_timestamp(), &mut buf))
+    });
+    g.bench_function("authkit", |b| {
+        b.iter(|| codec.validate(black_box(&token), now))
+    });
+    g.bench_function("jsonwebtoken::decode", |b| {
+        b.iter(|| baseline.decode(black_box(&token)))
+    });
+    g.finish();
+}
+
+fn asymmetric(c: &mut Criterion) {
+    for alg in [
+        JwtAlgorithm::Rs256,
+        JwtAlgorithm::Es256,
+        JwtAlgorithm::EdDsa,
+    ] {
+        let codec = codec(alg);
+        let cached = codec.clone().with_verified_cache(4096);
+        let token = token(&codec);
+        let baseline = JsonwebtokenBaseline::new(alg);
+        let raw = RawVerify::new(alg);
+        let now = OffsetDateTime::now_utc();
+        assert!(codec.validate(&token, now).is_ok());
+        assert!(cached.validate(&token, now).is_ok());
+        assert!(baseline.decode(&token).is_some());
+        assert!(raw.verify(&token));
+        let mut g = c.benchmark_group(format!("validate/{}", alg.as_str()));
+        g.bench_function("aws-lc verify only", |b| {
+            b.iter(|| raw.verify(black_box(&token)))
+        });
+        g.bench_function("authkit", |b| {
+            b.iter(|| codec.validate(black_box(&token), now))
+        });
+        g.bench_function("authkit cached", |b| {
+            b.iter(|| cached.validate(black_box(&token), now))
+        });
+        g.bench_function("jsonwebtoken::decode", |b| {
+            b.iter(|| baseline.decode(black_box(&token)))
+        });
+        g.finish();
+    }
+}
+
+fn minting(c: &mut Criterion) {
+    let mut g = c.benchmark_group("mint");
+    for alg in [
+        JwtAlgorithm::Hs256,
+        JwtAlgorithm::Rs256,
+        JwtAlgorithm::Es256,
+        JwtAlgorithm::EdDsa,
+    ] {
+        let codec = codec(alg);
+        let (user, session, role) = (
+            uuid::Uuid::now_v7(),
+            uuid::Uuid::now_v7(),
+            authkit_core::Role::user(),
+        );
+        let now = OffsetDateTime::now_utc();
+        g.bench_function(alg.as_str(), |b| {
+            b.iter(|| codec.mint(user, session, &role, now))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, hs256, asymmetric, minting);
+criterion_main!(benches);
