@@ -63,9 +63,9 @@ impl ResponseError for Rejection {
     }
 }
 
-pub(crate) fn api(req: &HttpRequest) -> Result<HttpApi, Rejection> {
+pub(crate) fn api(req: &HttpRequest) -> Result<&HttpApi, Rejection> {
     req.app_data::<web::Data<HttpApi>>()
-        .map(|data| data.get_ref().clone())
+        .map(|data| data.get_ref())
         .ok_or_else(|| {
             tracing::error!(
                 target: "authkit",
@@ -89,11 +89,10 @@ pub(crate) async fn authenticate(
         .map_err(Rejection)
 }
 
-fn authorization(req: &HttpRequest) -> Option<String> {
+fn authorization(req: &HttpRequest) -> Option<&str> {
     req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, Rejection>>>>;
@@ -103,9 +102,8 @@ impl FromRequest for AuthUser {
     type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let api = api(req);
-        let header = authorization(req);
-        Box::pin(async move { authenticate(&api?, header.as_deref()).await })
+        let req = req.clone();
+        Box::pin(async move { authenticate(api(&req)?, authorization(&req)).await })
     }
 }
 
@@ -119,14 +117,11 @@ impl FromRequest for OptionalAuthUser {
     type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let api = api(req);
-        let header = authorization(req);
+        let req = req.clone();
         Box::pin(async move {
-            let api = api?;
-            match header {
-                Some(header) => authenticate(&api, Some(&header))
-                    .await
-                    .map(|u| Self(Some(u))),
+            let api = api(&req)?;
+            match authorization(&req) {
+                Some(header) => authenticate(api, Some(header)).await.map(|u| Self(Some(u))),
                 None => Ok(Self(None)),
             }
         })
@@ -143,10 +138,9 @@ impl<R: RoleName> FromRequest for RequireRole<R> {
     type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let api = api(req);
-        let header = authorization(req);
+        let req = req.clone();
         Box::pin(async move {
-            let user = authenticate(&api?, header.as_deref()).await?;
+            let user = authenticate(api(&req)?, authorization(&req)).await?;
             HttpApi::require_role(&user.claims, R::ROLES).map_err(Rejection)?;
             Ok(Self(user, PhantomData))
         })

@@ -86,7 +86,7 @@ where
                     .map_into_right_body())
             };
             let api = match api(req.request()) {
-                Ok(api) => api,
+                Ok(api) => api.clone(),
                 Err(rejection) => return refuse(req, rejection.into_inner()),
             };
             let header = req

@@ -23,8 +23,8 @@ impl std::ops::Deref for AuthUser {
     }
 }
 
-pub(crate) fn api(parts: &Parts) -> Result<HttpApi, HttpResponse> {
-    parts.extensions.get::<HttpApi>().cloned().ok_or_else(|| {
+pub(crate) fn api(parts: &Parts) -> Result<&HttpApi, HttpResponse> {
+    parts.extensions.get::<HttpApi>().ok_or_else(|| {
         tracing::error!(
             target: "authkit",
             "authkit extractor used without its layer: add `.layer(authkit_axum::AuthLayer::new(api))` \

@@ -326,9 +326,10 @@ impl AuthConfigBuilder {
         self
     }
 
-    /// How many tokens verified with an asymmetric key (RS256, ES256, EdDSA) are remembered, so
-    /// a token presented again skips its signature check (default 4096; 0 turns it off). Expiry
-    /// is still checked on every use; HS256 tokens are never cached.
+    /// How many verified access tokens are remembered, so a token presented again skips its
+    /// signature check (default 4096, about 3 MiB; 0 turns it off). The whole token is the key
+    /// and expiry is still checked on every use, so a hit never accepts what a full check would
+    /// refuse.
     pub fn verified_token_cache(mut self, capacity: usize) -> Self {
         self.verified_token_cache = Some(capacity);
         self

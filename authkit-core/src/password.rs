@@ -68,8 +68,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use std::sync::Mutex;
+
 use argon2::password_hash::{self, phc};
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::{OnceCell, Semaphore};
 use zeroize::Zeroizing;
 
@@ -190,6 +192,7 @@ pub struct PasswordHasher {
     params: HashParams,
     concurrency: usize,
     permits: Arc<Semaphore>,
+    memory: Arc<MemoryPool>,
     dummy: OnceCell<phc::PasswordHash>,
     verifications: AtomicU64,
     #[cfg(test)]
@@ -232,6 +235,7 @@ impl PasswordHasher {
             params,
             concurrency,
             permits: Arc::new(Semaphore::new(concurrency)),
+            memory: Arc::new(MemoryPool::new(params.m_cost)),
             dummy: OnceCell::new(),
             verifications: AtomicU64::new(0),
             #[cfg(test)]
@@ -249,8 +253,11 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &SecretString) -> Result<PasswordHash, AuthError> {
         let params = self.params;
         let password = password.clone();
+        let memory = Arc::clone(&self.memory);
         let phc = self
-            .run_blocking(Work::Hash, move || hash_phc(params, password.expose()))
+            .run_blocking(Work::Hash, move || {
+                hash_phc(params, password.expose(), &memory)
+            })
             .await??;
         Ok(PasswordHash::new(phc.to_string()))
     }
@@ -320,8 +327,11 @@ impl PasswordHasher {
             .dummy
             .get_or_try_init(|| async {
                 let params = self.params;
-                self.run_blocking(Work::Hash, move || hash_phc(params, DUMMY_PASSWORD))
-                    .await?
+                let memory = Arc::clone(&self.memory);
+                self.run_blocking(Work::Hash, move || {
+                    hash_phc(params, DUMMY_PASSWORD, &memory)
+                })
+                .await?
             })
             .await?
             .clone();
@@ -334,15 +344,10 @@ impl PasswordHasher {
         hash: phc::PasswordHash,
     ) -> Result<bool, AuthError> {
         let password = password.clone();
+        let memory = Arc::clone(&self.memory);
         self.run_blocking(Work::Verification, move || {
             let normalized = Zeroizing::new(normalize(password.expose()));
-            match Argon2::default().verify_password(normalized.as_bytes(), &hash) {
-                Ok(()) => Ok(true),
-                Err(password_hash::Error::PasswordInvalid) => Ok(false),
-                Err(err) => Err(AuthError::Hashing(format!(
-                    "argon2 verification failed: {err}"
-                ))),
-            }
+            verify_phc(&hash, normalized.as_bytes(), &memory)
         })
         .await?
     }
@@ -437,13 +442,95 @@ impl PasswordHasher {
     }
 }
 
+/// Argon2 working memory, reused: the blocks of one hash at the current `m_cost`, one area per
+/// job in flight. Jobs are bounded by the semaphore, so at most `concurrency` areas ever exist,
+/// and hashing memory stays `concurrency × m_cost` KiB however many logins arrive (allocating
+/// per hash instead leaves freed 19 MiB areas cached in every allocator arena a blocking thread
+/// ever used).
+#[derive(Debug)]
+struct MemoryPool {
+    blocks: usize,
+    areas: Mutex<Vec<Vec<Block>>>,
+}
+
+impl MemoryPool {
+    fn new(m_cost: u32) -> Self {
+        Self {
+            blocks: m_cost as usize,
+            areas: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `work` with an area of at least `blocks` blocks. A larger area than the current
+    /// parameters need (a legacy hash with more memory) is allocated for this job only.
+    fn with_area<T>(&self, blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+        if blocks > self.blocks {
+            return work(&mut vec![Block::default(); blocks]);
+        }
+        let pooled = self.areas.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut area = pooled.unwrap_or_else(|| vec![Block::default(); self.blocks]);
+        let result = work(&mut area);
+        self.areas
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(area);
+        result
+    }
+}
+
 /// Hashes the NFKC form of `password` with argon2id, these parameters and a random salt.
-fn hash_phc(params: HashParams, password: &str) -> Result<phc::PasswordHash, AuthError> {
+fn hash_phc(
+    params: HashParams,
+    password: &str,
+    memory: &MemoryPool,
+) -> Result<phc::PasswordHash, AuthError> {
+    let failed =
+        |err: &dyn fmt::Display| AuthError::Hashing(format!("argon2 hashing failed: {err}"));
     let argon2 = params.argon2()?;
+    let argon2_params = argon2.params().clone();
     let normalized = Zeroizing::new(normalize(password));
-    argon2
-        .hash_password(normalized.as_bytes())
-        .map_err(|err| AuthError::Hashing(format!("argon2 hashing failed: {err}")))
+    let salt = password_hash::try_generate_salt().map_err(|e| failed(&e))?;
+    let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    memory
+        .with_area(argon2_params.block_count(), |area| {
+            argon2.hash_password_into_with_memory(normalized.as_bytes(), &salt, &mut output, area)
+        })
+        .map_err(|e| failed(&e))?;
+    Ok(phc::PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: phc::ParamsString::try_from(&argon2_params).map_err(|e| failed(&e))?,
+        salt: Some(phc::Salt::new(&salt).map_err(|e| failed(&e))?),
+        hash: Some(phc::Output::new(&output).map_err(|e| failed(&e))?),
+    })
+}
+
+/// Recomputes an argon2 PHC hash (its own algorithm, version and parameters) for `password`
+/// and compares the outputs in constant time.
+fn verify_phc(
+    hash: &phc::PasswordHash,
+    password: &[u8],
+    memory: &MemoryPool,
+) -> Result<bool, AuthError> {
+    let failed =
+        |err: &dyn fmt::Display| AuthError::Hashing(format!("argon2 verification failed: {err}"));
+    let algorithm = Algorithm::new(hash.algorithm.as_str()).map_err(|e| failed(&e))?;
+    let version = match hash.version {
+        Some(version) => Version::try_from(version).map_err(|e| failed(&e))?,
+        None => Version::default(),
+    };
+    let params = Params::try_from(hash).map_err(|e| failed(&e))?;
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+        return Err(failed(&"salt or output missing"));
+    };
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut output = Zeroizing::new(vec![0u8; expected.len()]);
+    memory
+        .with_area(argon2.params().block_count(), |area| {
+            argon2.hash_password_into_with_memory(password, salt.as_ref(), &mut output, area)
+        })
+        .map_err(|e| failed(&e))?;
+    Ok(aws_lc_rs::constant_time::verify_slices_are_equal(&output, expected.as_bytes()).is_ok())
 }
 
 /// Test instrumentation: how many blocking jobs run at once, and an optional delay inside each
@@ -481,6 +568,60 @@ impl Drop for ProbeGuard<'_> {
 
 #[cfg(test)]
 mod tests {
+    use argon2::PasswordHasher as _;
+
+    #[tokio::test]
+    async fn hashing_memory_is_bounded_by_the_permits() {
+        let hasher = Arc::new(PasswordHasher::new(
+            HashParams::insecure_fast_for_tests(),
+            2,
+        ));
+        let jobs: Vec<_> = (0..16)
+            .map(|i| {
+                let hasher = Arc::clone(&hasher);
+                tokio::spawn(async move {
+                    hasher
+                        .hash(&SecretString::from(format!("password {i}")))
+                        .await
+                })
+            })
+            .collect();
+        for job in jobs {
+            job.await.unwrap().unwrap();
+        }
+        let areas = hasher.memory.areas.lock().unwrap().len();
+        assert!((1..=2).contains(&areas), "{areas} areas for 2 permits");
+    }
+
+    #[tokio::test]
+    async fn hashes_interoperate_with_the_argon2_crate_both_ways() {
+        use argon2::PasswordVerifier as _;
+        let hasher = PasswordHasher::new(HashParams::insecure_fast_for_tests(), 1);
+        let password = SecretString::from("interoperable passphrase");
+        let ours = hasher.hash(&password).await.unwrap();
+        let parsed = phc::PasswordHash::new(ours.as_str()).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"interoperable passphrase", &parsed)
+                .is_ok()
+        );
+        let theirs = HashParams::insecure_fast_for_tests()
+            .argon2()
+            .unwrap()
+            .hash_password(b"interoperable passphrase")
+            .unwrap()
+            .to_string();
+        let verdict = hasher
+            .verify(&password, &crate::model::PasswordHash::new(theirs))
+            .await
+            .unwrap();
+        assert_eq!(
+            verdict,
+            Verification::Valid {
+                needs_rehash: false
+            }
+        );
+    }
     use super::*;
 
     fn fast_hasher() -> PasswordHasher {

@@ -35,6 +35,11 @@ fn hs256(c: &mut Criterion) {
     g.bench_function("authkit", |b| {
         b.iter(|| codec.validate(black_box(&token), now))
     });
+    let cached = codec.clone().with_verified_cache(4096);
+    assert!(cached.validate(&token, now).is_ok());
+    g.bench_function("authkit cached", |b| {
+        b.iter(|| cached.validate(black_box(&token), now))
+    });
     g.bench_function("jsonwebtoken::decode", |b| {
         b.iter(|| baseline.decode(black_box(&token)))
     });

@@ -66,11 +66,6 @@ impl Verifier {
             Self::Public(key) => key.verify_sig(message, signature).is_ok(),
         }
     }
-
-    /// Whether verification is expensive enough to be worth caching its result.
-    pub(super) fn is_asymmetric(&self) -> bool {
-        matches!(self, Self::Public(_))
-    }
 }
 
 /// DER of an RFC 8017 `RSAPublicKey`: `SEQUENCE { INTEGER n, INTEGER e }`.

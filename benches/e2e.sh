@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# End-to-end benchmarks over loopback with wrk (Debian package `wrk`):
+#  1. GET /protected (authkit extractor) vs GET /open (no auth), axum and actix-web:
+#     requests/s and p99, five alternating 8 s runs each (server and wrk pinned to separate cores), median reported.
+#  2. Login flood: 50 concurrent logins (default argon2id) for 30 s while /healthz and a
+#     protected GET are probed; p99 of each, and the server's peak memory.
+# Usage: benches/e2e.sh   (from the repository root; builds the release server first)
+# E2E_DURATION (default 8s) and E2E_RUNS (default 5) tune the throughput runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk is required: apt-get install -y wrk" >&2; exit 1; }
+cargo build --release -q -p authkit-benches --bin bench-server
+BIN=${CARGO_TARGET_DIR:-target}/release/bench-server
+PORT=18080
+DUR=${E2E_DURATION:-8s}
+RUNS=${E2E_RUNS:-5}
+# Throughput runs pin the server and wrk to different cores when there are two or more, so they
+# do not take cycles from each other; the login flood runs unpinned (hashing may use every core).
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    SERVER_CPU="taskset -c 1"; LOAD_CPU="taskset -c 0"
+else
+    SERVER_CPU=""; LOAD_CPU=""
+fi
+
+rps() { awk '/Requests\/sec/ {print $2}'; }
+p99() { awk '$1=="99%" {print $2}'; }
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+kib() { awk -v k="$1" '$1==k":" {print $2}' "/proc/$2/status"; }
+
+start() { # framework, cpu pinning prefix
+    $2 "$BIN" "$1" "$PORT" > /tmp/bench-server.out 2>/tmp/bench-server.err &
+    SERVER=$!
+    for _ in $(seq 1 100); do
+        grep -q '^TOKEN=' /tmp/bench-server.out 2>/dev/null && curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
+        sleep 0.1
+    done
+    TOKEN=$(sed -n 's/^TOKEN=//p' /tmp/bench-server.out)
+}
+
+stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; }
+
+for fw in axum actix; do
+    start "$fw" "$SERVER_CPU"
+    : > /tmp/open.txt; : > /tmp/protected.txt; : > /tmp/open-token.txt
+    for _ in $(seq 1 "$RUNS"); do
+        $LOAD_CPU wrk -t1 -c32 -d"$DUR" --latency "http://127.0.0.1:$PORT/open" > /tmp/w.txt
+        echo "$(rps < /tmp/w.txt) $(p99 < /tmp/w.txt)" >> /tmp/open.txt
+        $LOAD_CPU wrk -t1 -c32 -d"$DUR" --latency -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/protected" > /tmp/w.txt
+        grep -q "Non-2xx" /tmp/w.txt && { echo "protected route refused requests" >&2; cat /tmp/w.txt >&2; exit 1; }
+        echo "$(rps < /tmp/w.txt) $(p99 < /tmp/w.txt)" >> /tmp/protected.txt
+        # The same request as the protected one (token header included), to the open route:
+        # what carrying the token costs the HTTP layer, apart from authkit's check.
+        $LOAD_CPU wrk -t1 -c32 -d"$DUR" --latency -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/open" > /tmp/w.txt
+        echo "$(rps < /tmp/w.txt) $(p99 < /tmp/w.txt)" >> /tmp/open-token.txt
+    done
+    open_rps=$(cut -d' ' -f1 /tmp/open.txt | median); prot_rps=$(cut -d' ' -f1 /tmp/protected.txt | median)
+    open_token_rps=$(cut -d' ' -f1 /tmp/open-token.txt | median)
+    echo "$fw open:      req/s runs: $(cut -d' ' -f1 /tmp/open.txt | tr '\n' ' ') p99: $(cut -d' ' -f2 /tmp/open.txt | tr '\n' ' ')"
+    echo "$fw protected: req/s runs: $(cut -d' ' -f1 /tmp/protected.txt | tr '\n' ' ') p99: $(cut -d' ' -f2 /tmp/protected.txt | tr '\n' ' ')"
+    echo "$fw open+token: req/s runs: $(cut -d' ' -f1 /tmp/open-token.txt | tr '\n' ' ') p99: $(cut -d' ' -f2 /tmp/open-token.txt | tr '\n' ' ')"
+    echo "$fw protected/open (median req/s): $(awk -v p="$prot_rps" -v o="$open_rps" 'BEGIN {printf "%.3f", p/o}')"
+    echo "$fw protected/open+token, the same request (median req/s): $(awk -v p="$prot_rps" -v o="$open_token_rps" 'BEGIN {printf "%.3f", p/o}')"
+    stop
+
+    start "$fw" ""
+    rss_before=$(kib VmRSS "$SERVER")
+    wrk -t1 -c50 -d30s --latency -s benches/login.lua "http://127.0.0.1:$PORT/auth/login" > /tmp/flood.txt &
+    FLOOD=$!
+    sleep 3
+    wrk -t1 -c4 -d10s --latency "http://127.0.0.1:$PORT/healthz" > /tmp/health.txt
+    wrk -t1 -c4 -d10s --latency -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/protected" > /tmp/prot-flood.txt
+    wait "$FLOOD"
+    echo "$fw login flood: logins/s $(rps < /tmp/flood.txt) (login p99 $(p99 < /tmp/flood.txt 2>/dev/null || true)), /healthz p99 $(p99 < /tmp/health.txt) at $(rps < /tmp/health.txt) req/s, protected p99 $(p99 < /tmp/prot-flood.txt)"
+    echo "$fw memory: RSS before flood ${rss_before} KiB, peak (VmHWM) $(kib VmHWM "$SERVER") KiB"
+    stop
+done
