@@ -5,7 +5,8 @@
 #  2. Login flood: 50 concurrent logins (default argon2id) for 30 s while /healthz and a
 #     protected GET are probed; p99 of each, and the server's peak memory.
 # Usage: benches/e2e.sh   (from the repository root; builds the release server first)
-# E2E_DURATION (default 8s) and E2E_RUNS (default 5) tune the throughput runs.
+# E2E_DURATION (default 8s) and E2E_RUNS (default 5) tune the throughput runs; E2E_FRAMEWORKS
+# (default "axum actix") picks the frameworks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install -y wrk" >&2; exit 1; }
@@ -39,7 +40,7 @@ start() { # framework, cpu pinning prefix
 
 stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; }
 
-for fw in axum actix; do
+for fw in ${E2E_FRAMEWORKS:-axum actix}; do
     start "$fw" "$SERVER_CPU"
     : > /tmp/open.txt; : > /tmp/protected.txt; : > /tmp/open-token.txt
     for _ in $(seq 1 "$RUNS"); do

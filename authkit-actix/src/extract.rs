@@ -1,7 +1,7 @@
 //! Extractors for application handlers.
 
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, Ready, ready};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
@@ -10,6 +10,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, ResponseError, web};
 use authkit_core::AuthError;
 use authkit_core::http::{HttpApi, HttpResponse, Principal, RoleName};
+use futures_util::future::Either;
 
 use crate::into_response;
 
@@ -95,15 +96,39 @@ fn authorization(req: &HttpRequest) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
-type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, Rejection>>>>;
+/// An extractor's future: ready at once when no I/O is needed (the stateless default), boxed
+/// when the session must be checked in the store.
+type LocalFuture<T> =
+    Either<Ready<Result<T, Rejection>>, Pin<Box<dyn Future<Output = Result<T, Rejection>>>>>;
+
+/// Authenticates `req`, without a heap-allocated future when no I/O is needed.
+fn extract<T: 'static>(
+    req: &HttpRequest,
+    then: impl FnOnce(AuthUser) -> Result<T, Rejection> + 'static,
+) -> LocalFuture<T> {
+    let service = match api(req) {
+        Ok(service) => service,
+        Err(rejection) => return Either::Left(ready(Err(rejection))),
+    };
+    if let Some(result) = service.authenticate_now(authorization(req)) {
+        let user = result
+            .map(|claims| AuthUser(claims.into()))
+            .map_err(Rejection);
+        return Either::Left(ready(user.and_then(then)));
+    }
+    let req = req.clone();
+    Either::Right(Box::pin(async move {
+        let user = authenticate(api(&req)?, authorization(&req)).await?;
+        then(user)
+    }))
+}
 
 impl FromRequest for AuthUser {
     type Error = Rejection;
     type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { authenticate(api(&req)?, authorization(&req)).await })
+        extract(req, Ok)
     }
 }
 
@@ -117,14 +142,10 @@ impl FromRequest for OptionalAuthUser {
     type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let api = api(&req)?;
-            match authorization(&req) {
-                Some(header) => authenticate(api, Some(header)).await.map(|u| Self(Some(u))),
-                None => Ok(Self(None)),
-            }
-        })
+        if authorization(req).is_none() {
+            return Either::Left(ready(api(req).map(|_| Self(None))));
+        }
+        extract(req, |user| Ok(Self(Some(user))))
     }
 }
 
@@ -138,9 +159,7 @@ impl<R: RoleName> FromRequest for RequireRole<R> {
     type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let user = authenticate(api(&req)?, authorization(&req)).await?;
+        extract(req, |user| {
             HttpApi::require_role(&user.claims, R::ROLES).map_err(Rejection)?;
             Ok(Self(user, PhantomData))
         })

@@ -144,6 +144,16 @@ impl Auth {
         self.inner.jwt.validate(token, self.now())
     }
 
+    /// Authenticates without waiting when no I/O is needed: `Some(result)` under
+    /// [`SessionCheck::Stateless`], `None` when the session must be checked in the store (then
+    /// call [`authenticate`](Self::authenticate)). Lets adapters answer on the spot.
+    pub fn authenticate_now(&self, token: &str) -> Option<Result<AccessClaims, AuthError>> {
+        match self.inner.config.session_check {
+            SessionCheck::Stateless => Some(self.validate_access_token(token)),
+            SessionCheck::Store { .. } => None,
+        }
+    }
+
     /// Authenticates a bearer token: validates it and, under [`SessionCheck::Store`], checks
     /// its session is still live (cached briefly in-process).
     pub async fn authenticate(&self, token: &str) -> Result<AccessClaims, AuthError> {

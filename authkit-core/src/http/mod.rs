@@ -405,6 +405,22 @@ impl HttpApi {
             .map_err(|e| HttpResponse::from_error(&e))
     }
 
+    /// [`authenticate`](Self::authenticate) without waiting, when no I/O is needed
+    /// (`SessionCheck::Stateless`); `None` when the session must be checked in the store.
+    pub fn authenticate_now(
+        &self,
+        authorization: Option<&str>,
+    ) -> Option<Result<AccessClaims, HttpResponse>> {
+        let token = match bearer_token(authorization) {
+            Ok(token) => token,
+            Err(err) => return Some(Err(HttpResponse::from_error(&err))),
+        };
+        self.inner
+            .auth
+            .authenticate_now(token)
+            .map(|result| result.map_err(|e| HttpResponse::from_error(&e)))
+    }
+
     /// Checks `claims` hold one of `roles`: `Ok`, or the 403 answer (`insufficient_scope`).
     pub fn require_role(claims: &AccessClaims, roles: &[&str]) -> Result<(), HttpResponse> {
         if roles.contains(&claims.role.as_str()) {
