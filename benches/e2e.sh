@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end benchmarks over loopback with wrk (Debian package `wrk`):
 #  1. GET /protected (authkit extractor) vs GET /open (no auth), axum and actix-web:
-#     requests/s and p99, five alternating 8 s runs each (server and wrk pinned to separate cores), median reported.
+#     requests/s and p99, nine rounds of back-to-back 5 s runs (server and wrk pinned to separate cores), median of the per-round ratios.
 #  2. Login flood: 50 concurrent logins (default argon2id) for 30 s while /healthz and a
 #     protected GET are probed; p99 of each, and the server's peak memory.
 # Usage: benches/e2e.sh   (from the repository root; builds the release server first)
@@ -13,8 +13,8 @@ command -v wrk >/dev/null || { echo "wrk is required: apt-get install -y wrk" >&
 cargo build --release -q -p authkit-benches --bin bench-server
 BIN=${CARGO_TARGET_DIR:-target}/release/bench-server
 PORT=18080
-DUR=${E2E_DURATION:-8s}
-RUNS=${E2E_RUNS:-5}
+DUR=${E2E_DURATION:-5s}
+RUNS=${E2E_RUNS:-9}
 # Throughput runs pin the server and wrk to different cores when there are two or more, so they
 # do not take cycles from each other; the login flood runs unpinned (hashing may use every core).
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
@@ -59,8 +59,13 @@ for fw in ${E2E_FRAMEWORKS:-axum actix}; do
     echo "$fw open:      req/s runs: $(cut -d' ' -f1 /tmp/open.txt | tr '\n' ' ') p99: $(cut -d' ' -f2 /tmp/open.txt | tr '\n' ' ')"
     echo "$fw protected: req/s runs: $(cut -d' ' -f1 /tmp/protected.txt | tr '\n' ' ') p99: $(cut -d' ' -f2 /tmp/protected.txt | tr '\n' ' ')"
     echo "$fw open+token: req/s runs: $(cut -d' ' -f1 /tmp/open-token.txt | tr '\n' ' ') p99: $(cut -d' ' -f2 /tmp/open-token.txt | tr '\n' ' ')"
-    echo "$fw protected/open (median req/s): $(awk -v p="$prot_rps" -v o="$open_rps" 'BEGIN {printf "%.3f", p/o}')"
-    echo "$fw protected/open+token, the same request (median req/s): $(awk -v p="$prot_rps" -v o="$open_token_rps" 'BEGIN {printf "%.3f", p/o}')"
+    # Ratios per round (the three runs of a round are back to back, so machine drift cancels),
+    # then the median over rounds.
+    ratio_open=$(paste -d' ' /tmp/protected.txt /tmp/open.txt | awk '{print $1/$3}' | median)
+    ratio_token=$(paste -d' ' /tmp/protected.txt /tmp/open-token.txt | awk '{print $1/$3}' | median)
+    echo "$fw medians req/s: open $open_rps, open+token $open_token_rps, protected $prot_rps"
+    echo "$fw protected/open, median of per-round ratios: $(printf '%.3f' "$ratio_open")"
+    echo "$fw protected/open+token (the same request), median of per-round ratios: $(printf '%.3f' "$ratio_token")"
     stop
 
     start "$fw" ""

@@ -834,6 +834,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_token_endpoint_accepts_the_form_swagger_ui_sends() {
+        let api = api(HttpConfig::default());
+        let body = br#"{"email":"ada@example.com","password":"correct horse battery staple 42"}"#;
+        assert_eq!(
+            api.handle(Route::Register, json_request(body)).await.status,
+            201
+        );
+        // Swagger UI's "Authorize" (OAuth2 password flow) posts these fields, some empty.
+        let form = HttpRequest {
+            content_type: Some("application/x-www-form-urlencoded"),
+            authorization: Some("Basic Og=="),
+            body: b"grant_type=password&username=ada%40example.com&password=correct+horse+battery+staple+42&scope=&client_id=&client_secret=",
+            ..HttpRequest::default()
+        };
+        let r = api.handle(Route::Token, form).await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let pair: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(pair["token_type"], "Bearer");
+    }
+
+    #[tokio::test]
     async fn the_token_endpoint_speaks_rfc_6749_errors() {
         let api = api(HttpConfig::default());
         let form = |body: &'static [u8]| HttpRequest {
