@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 mod settings;
+mod smtp;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -19,6 +20,7 @@ use authkit_core::{Auth, AuthConfigBuilder};
 use authkit_sqlx::{SqlStore, StoreOptions};
 
 pub use settings::{LogFormat, Settings, SettingsError};
+pub use smtp::SmtpMailer;
 
 /// A started app's parts.
 pub struct App {
@@ -33,7 +35,17 @@ pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Connects the store, runs migrations, builds the service and seeds the admin.
 pub async fn build(settings: &Settings) -> Result<App, StartupError> {
-    build_with(settings, settings.auth_config()?, Arc::new(ConsoleMailer)).await
+    let mailer: Arc<dyn Mailer> = match &settings.smtp_url {
+        Some(url) => Arc::new(
+            SmtpMailer::new(url.expose(), &settings.mail_from)
+                .map_err(|e| format!("AUTHKIT_SMTP_URL / AUTHKIT_MAIL_FROM: {e}"))?,
+        ),
+        None => {
+            tracing::info!("AUTHKIT_SMTP_URL is not set: mail is printed to the log");
+            Arc::new(ConsoleMailer)
+        }
+    };
+    build_with(settings, settings.auth_config()?, mailer).await
 }
 
 /// [`build`] with a given configuration builder and mailer (tests use both).

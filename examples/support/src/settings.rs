@@ -85,6 +85,10 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// `AUTHKIT_ADMIN_EMAIL` and `AUTHKIT_ADMIN_PASSWORD`.
     pub admin: Option<(String, SecretString)>,
+    /// `AUTHKIT_SMTP_URL`: where mail goes (unset: printed to the log). May hold credentials.
+    pub smtp_url: Option<SecretString>,
+    /// `AUTHKIT_MAIL_FROM` (default `authkit <no-reply@HOST>`, HOST from the public URL).
+    pub mail_from: String,
     /// `AUTHKIT_LOG_FORMAT` (default text).
     pub log_format: LogFormat,
 }
@@ -103,6 +107,11 @@ impl fmt::Debug for Settings {
             )
             .field("ip_rate_limit", &self.ip_rate_limit)
             .field("admin", &self.admin.as_ref().map(|(email, _)| email))
+            .field(
+                "smtp_url",
+                &self.smtp_url.as_ref().map(|url| redact_url(url.expose())),
+            )
+            .field("mail_from", &self.mail_from)
             .finish_non_exhaustive()
     }
 }
@@ -196,13 +205,24 @@ impl Settings {
                 ));
             }
         };
-        if get("AUTHKIT_SMTP_URL").is_some() {
+        let smtp_url = get("AUTHKIT_SMTP_URL").map(SecretString::from);
+        if let Some(url) = &smtp_url
+            && !(url.expose().starts_with("smtp://") || url.expose().starts_with("smtps://"))
+        {
             return Err(bad(
                 "AUTHKIT_SMTP_URL",
-                "SMTP delivery is not built into the example apps yet; unset it to print mail \
-                 to the log, or give `Auth::builder(..).mailer(..)` your own Mailer",
+                "use smtp://host:port or smtps://user:pass@host",
             ));
         }
+        let public_url =
+            get("AUTHKIT_PUBLIC_URL").unwrap_or_else(|| "http://localhost:8080".into());
+        let public_host = public_url
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .filter(|host| !host.is_empty())
+            .unwrap_or("localhost")
+            .to_owned();
         let log_format = match get("AUTHKIT_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -220,12 +240,15 @@ impl Settings {
             jwt,
             issuer: get("AUTHKIT_ISSUER").unwrap_or_else(|| "authkit".into()),
             audience: get("AUTHKIT_AUDIENCE").unwrap_or_else(|| "authkit".into()),
-            public_url: get("AUTHKIT_PUBLIC_URL").unwrap_or_else(|| "http://localhost:8080".into()),
+            public_url,
             require_email_verification: flag("AUTHKIT_REQUIRE_EMAIL_VERIFICATION")?,
             password_min_length: number("AUTHKIT_PASSWORD_MIN_LENGTH", 15)? as usize,
             ip_rate_limit: number("AUTHKIT_IP_RATE_LIMIT", 60)?,
             trusted_proxies,
             admin,
+            smtp_url,
+            mail_from: get("AUTHKIT_MAIL_FROM")
+                .unwrap_or_else(|| format!("authkit <no-reply@{public_host}>")),
             log_format,
         })
     }
@@ -311,6 +334,7 @@ mod tests {
             ("AUTHKIT_TRUSTED_PROXIES", "10.0.0.0/99"),
             ("AUTHKIT_LOG_FORMAT", "xml"),
             ("AUTHKIT_ADMIN_EMAIL", "root@example.com"),
+            ("AUTHKIT_SMTP_URL", "http://mail.example.com"),
         ] {
             assert_eq!(settings(&[(var, value)]).unwrap_err().variable, var);
         }
@@ -338,10 +362,14 @@ mod tests {
             ),
             ("AUTHKIT_ADMIN_EMAIL", "root@example.com"),
             ("AUTHKIT_ADMIN_PASSWORD", "admin password not to be shown"),
+            (
+                "AUTHKIT_SMTP_URL",
+                "smtps://mailer:smtp-secret@mail.example.com",
+            ),
         ])
         .unwrap();
         let debug = format!("{s:?}");
-        for secret in ["hunter2", "super-secret", "not to be shown"] {
+        for secret in ["hunter2", "super-secret", "not to be shown", "smtp-secret"] {
             assert!(!debug.contains(secret), "{debug}");
         }
         assert!(
