@@ -84,6 +84,8 @@ pub enum Route {
     Readyz,
     OpenApi,
     Docs,
+    DocsScript,
+    DocsStyle,
 }
 
 /// HTTP methods the contract uses.
@@ -101,7 +103,7 @@ pub enum Method {
 
 impl Route {
     /// Every route, in contract order.
-    pub const ALL: [Route; 26] = [
+    pub const ALL: [Route; 28] = [
         Route::Register,
         Route::Login,
         Route::Token,
@@ -128,6 +130,8 @@ impl Route {
         Route::Readyz,
         Route::OpenApi,
         Route::Docs,
+        Route::DocsScript,
+        Route::DocsStyle,
     ];
 
     /// The method and path template (`{id}` marks the path parameter). Auth routes are
@@ -161,6 +165,8 @@ impl Route {
             Route::Readyz => (Get, "/readyz"),
             Route::OpenApi => (Get, "/openapi.json"),
             Route::Docs => (Get, "/docs"),
+            Route::DocsScript => (Get, "/docs/swagger-ui-bundle.js"),
+            Route::DocsStyle => (Get, "/docs/swagger-ui.css"),
         }
     }
 
@@ -168,7 +174,13 @@ impl Route {
     pub const fn is_auth(self) -> bool {
         !matches!(
             self,
-            Route::Jwks | Route::Healthz | Route::Readyz | Route::OpenApi | Route::Docs
+            Route::Jwks
+                | Route::Healthz
+                | Route::Readyz
+                | Route::OpenApi
+                | Route::Docs
+                | Route::DocsScript
+                | Route::DocsStyle
         )
     }
 
@@ -583,6 +595,12 @@ impl HttpApi {
             }
             Route::Docs => {
                 HttpResponse::with_body(200, "text/html; charset=utf-8", self.inner.docs.clone())
+            }
+            Route::DocsScript => {
+                openapi::asset(openapi::SWAGGER_UI_SCRIPT, "text/javascript; charset=utf-8")
+            }
+            Route::DocsStyle => {
+                openapi::asset(openapi::SWAGGER_UI_STYLE, "text/css; charset=utf-8")
             }
         })
     }

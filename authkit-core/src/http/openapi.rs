@@ -3,7 +3,24 @@
 
 use serde_json::{Value, json};
 
-use super::{MAX_BODY_BYTES, Method, Route};
+use super::{HttpResponse, MAX_BODY_BYTES, Method, Route};
+
+/// Swagger UI's script, vendored (see `assets/swagger-ui/README.md`).
+pub(super) const SWAGGER_UI_SCRIPT: &[u8] =
+    include_bytes!("../../assets/swagger-ui/swagger-ui-bundle.js");
+/// Swagger UI's stylesheet, vendored.
+pub(super) const SWAGGER_UI_STYLE: &[u8] = include_bytes!("../../assets/swagger-ui/swagger-ui.css");
+
+/// A vendored static file, cacheable for a day.
+pub(super) fn asset(bytes: &'static [u8], content_type: &str) -> HttpResponse {
+    HttpResponse::with_body(200, content_type, bytes.to_vec())
+        .header("cache-control", "public, max-age=86400")
+}
+
+/// Whether a route belongs in the API description (the docs' own files do not).
+fn is_api(route: Route) -> bool {
+    !matches!(route, Route::DocsScript | Route::DocsStyle)
+}
 
 /// What one route takes and gives, for the document.
 struct Doc {
@@ -241,6 +258,9 @@ fn doc(route: Route) -> Doc {
         ),
         Route::OpenApi => d("This document", "docs", Public, None, (200, None), &[]),
         Route::Docs => d("Swagger UI", "docs", Public, None, (200, None), &[]),
+        Route::DocsScript | Route::DocsStyle => {
+            d("Swagger UI asset", "docs", Public, None, (200, None), &[])
+        }
     }
 }
 
@@ -341,7 +361,7 @@ fn operation(route: Route) -> Value {
 /// The OpenAPI 3.1 document of every route, with the auth routes under `prefix`.
 pub(super) fn document(prefix: &str) -> Value {
     let mut paths = serde_json::Map::new();
-    for route in Route::ALL {
+    for route in Route::ALL.into_iter().filter(|r| is_api(*r)) {
         let (method, _) = route.endpoint();
         let entry = paths.entry(route.path(prefix)).or_insert_with(|| json!({}));
         entry[method_name(method)] = operation(route);
@@ -406,18 +426,18 @@ pub(super) fn document(prefix: &str) -> Value {
 }
 
 /// The Swagger UI page. Its "Authorize" button uses the OAuth2 password flow against the
-/// token endpoint. The UI's scripts come from the unpkg CDN, fetched by the browser.
+/// token endpoint. Its script and stylesheet are served by authkit itself (no CDN).
 pub(super) fn docs_page(_prefix: &str) -> String {
     r##"<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <title>authkit API</title>
-  <link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css">
+  <link rel="stylesheet" href="/docs/swagger-ui.css">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js" crossorigin></script>
+  <script src="/docs/swagger-ui-bundle.js"></script>
   <script>
     window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true });
   </script>
@@ -435,11 +455,15 @@ mod tests {
     fn every_route_is_described_under_its_method_and_path() {
         let doc = document("/auth");
         assert_eq!(doc["openapi"], "3.1.0");
-        for route in Route::ALL {
+        for route in Route::ALL.into_iter().filter(|r| is_api(*r)) {
             let (method, _) = route.endpoint();
             let op = &doc["paths"][route.path("/auth")][method_name(method)];
             assert!(op.is_object(), "{route:?} is missing");
         }
+        assert!(
+            doc["paths"]["/docs/swagger-ui.css"].is_null(),
+            "assets are not API"
+        );
         assert_eq!(
             doc["components"]["securitySchemes"]["oauth2"]["flows"]["password"]["tokenUrl"],
             "/auth/token"
