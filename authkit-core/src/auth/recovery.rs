@@ -182,13 +182,4 @@ impl Auth {
             .await;
         Ok(())
     }
-
-    /// Drops every cached session liveness answer (after a change that revoked many sessions).
-    pub(super) fn clear_session_cache(&self) {
-        self.inner
-            .session_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-    }
 }

@@ -210,6 +210,15 @@ impl Auth {
         cache.insert(id, (live, now));
     }
 
+    /// Drops every cached session liveness answer (after a change that revoked many sessions).
+    pub(super) fn clear_session_cache(&self) {
+        self.inner
+            .session_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     fn forget_session(&self, id: SessionId) {
         self.inner
             .session_cache
@@ -241,17 +250,12 @@ impl Auth {
 
     /// Revokes every session of the caller (`POST /auth/logout-all`).
     pub async fn logout_all(&self, claims: &AccessClaims) -> Result<(), AuthError> {
-        let now = self.now();
-        let sessions = self.inner.store.list_sessions(claims.sub, now).await?;
         let revoked = self
             .inner
             .store
-            .revoke_sessions(claims.sub, SessionRevocation::All, now)
+            .revoke_sessions(claims.sub, SessionRevocation::All, self.now())
             .await?;
-        for s in &sessions {
-            self.forget_session(s.id);
-        }
-        self.forget_session(claims.sid);
+        self.clear_session_cache();
         self.emit(
             self.event(EventKind::SessionRevoked)
                 .user(claims.sub)

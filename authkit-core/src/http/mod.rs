@@ -409,10 +409,7 @@ impl HttpApi {
         &self,
         authorization: Option<&str>,
     ) -> Result<AccessClaims, HttpResponse> {
-        let token = bearer_token(authorization).map_err(|e| HttpResponse::from_error(&e))?;
-        self.inner
-            .auth
-            .authenticate(token)
+        self.claims(authorization)
             .await
             .map_err(|e| HttpResponse::from_error(&e))
     }
@@ -498,27 +495,28 @@ impl HttpApi {
                 tokens(&auth.refresh(body.refresh_token.expose(), client).await?)
             }
             Route::Logout => {
-                auth.logout(&self.claims(req).await?).await?;
+                auth.logout(&self.claims(req.authorization).await?).await?;
                 HttpResponse::no_content()
             }
             Route::LogoutAll => {
-                auth.logout_all(&self.claims(req).await?).await?;
+                auth.logout_all(&self.claims(req.authorization).await?)
+                    .await?;
                 HttpResponse::no_content()
             }
-            Route::GetMe => ok_user(auth.me(&self.claims(req).await?).await?),
+            Route::GetMe => ok_user(auth.me(&self.claims(req.authorization).await?).await?),
             Route::UpdateMe => {
-                let claims = self.claims(req).await?;
+                let claims = self.claims(req.authorization).await?;
                 let body: UpdateMeRequest = json_body(req)?;
                 ok_user(auth.update_me(&claims, body).await?)
             }
             Route::DeleteMe => {
-                let claims = self.claims(req).await?;
+                let claims = self.claims(req.authorization).await?;
                 let body: DeleteMeRequest = json_body(req)?;
                 auth.delete_me(&claims, &body.password).await?;
                 HttpResponse::no_content()
             }
             Route::ChangePassword => {
-                let claims = self.claims(req).await?;
+                let claims = self.claims(req.authorization).await?;
                 let body: ChangePasswordRequest = json_body(req)?;
                 auth.change_password(&claims, body).await?;
                 HttpResponse::no_content()
@@ -544,40 +542,43 @@ impl HttpApi {
                 ok_user(auth.verify_email(&body.token).await?)
             }
             Route::ChangeEmail => {
-                let claims = self.claims(req).await?;
+                let claims = self.claims(req.authorization).await?;
                 let body: ChangeEmailRequest = json_body(req)?;
                 auth.request_email_change(&claims, body).await?;
                 HttpResponse::accepted()
             }
-            Route::ListSessions => {
-                HttpResponse::json(200, &auth.sessions(&self.claims(req).await?).await?)
-            }
+            Route::ListSessions => HttpResponse::json(
+                200,
+                &auth
+                    .sessions(&self.claims(req.authorization).await?)
+                    .await?,
+            ),
             Route::RevokeSession => {
-                let claims = self.claims(req).await?;
+                let claims = self.claims(req.authorization).await?;
                 auth.revoke_own_session(&claims, path_id(req)?).await?;
                 HttpResponse::no_content()
             }
             Route::AdminListUsers => {
-                let claims = self.claims(req).await?;
+                let claims = self.claims(req.authorization).await?;
                 let query: AdminListQuery = serde_urlencoded::from_str(req.query.unwrap_or(""))
                     .map_err(|e| AuthError::Validation(format!("query: {e}")))?;
                 HttpResponse::json(200, &auth.admin_list_users(&claims, &query).await?)
             }
             Route::AdminGetUser => {
-                let claims = self.claims(req).await?;
+                let claims = self.claims(req.authorization).await?;
                 ok_user(
                     auth.admin_get_user(&claims, admin_target(&claims, req)?)
                         .await?,
                 )
             }
             Route::AdminUpdateUser => {
-                let claims = self.claims(req).await?;
+                let claims = self.claims(req.authorization).await?;
                 let id = admin_target(&claims, req)?;
                 let body: AdminUpdateRequest = json_body(req)?;
                 ok_user(auth.admin_update_user(&claims, id, body).await?)
             }
             Route::AdminDeleteUser => {
-                let claims = self.claims(req).await?;
+                let claims = self.claims(req.authorization).await?;
                 auth.admin_delete_user(&claims, admin_target(&claims, req)?)
                     .await?;
                 HttpResponse::no_content()
@@ -605,8 +606,9 @@ impl HttpApi {
         })
     }
 
-    async fn claims(&self, req: &HttpRequest<'_>) -> Result<AccessClaims, AuthError> {
-        let token = bearer_token(req.authorization)?;
+    /// The claims of the bearer token in an `Authorization` header value.
+    async fn claims(&self, authorization: Option<&str>) -> Result<AccessClaims, AuthError> {
+        let token = bearer_token(authorization)?;
         self.inner.auth.authenticate(token).await
     }
 
