@@ -5,8 +5,8 @@
 #  2. Login flood: 50 concurrent logins (default argon2id) for 30 s while /healthz and a
 #     protected GET are probed; p99 of each, and the server's peak memory.
 # Usage: benches/e2e.sh   (from the repository root; builds the release server first)
-# E2E_DURATION (default 8s) and E2E_RUNS (default 5) tune the throughput runs; E2E_FRAMEWORKS
-# (default "axum actix") picks the frameworks.
+# E2E_DURATION (default 5s) and E2E_RUNS (default 9) tune the throughput runs; E2E_FRAMEWORKS
+# (default "axum actix") picks the frameworks; E2E_FLOOD=0 skips the login flood.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install -y wrk" >&2; exit 1; }
@@ -67,6 +67,7 @@ for fw in ${E2E_FRAMEWORKS:-axum actix}; do
     echo "$fw protected/open, median of per-round ratios: $(printf '%.3f' "$ratio_open")"
     echo "$fw protected/open+token (the same request), median of per-round ratios: $(printf '%.3f' "$ratio_token")"
     stop
+    [ "${E2E_FLOOD:-1}" = 0 ] && continue
 
     start "$fw" ""
     rss_before=$(kib VmRSS "$SERVER")

@@ -9,12 +9,12 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, ResponseError, web};
 use authkit_core::AuthError;
-use authkit_core::http::{HttpApi, HttpResponse, Principal, RoleName};
+use authkit_core::http::{HttpApi, HttpResponse, Principal, RoleName, header_text};
 use futures_util::future::Either;
 
 use crate::into_response;
 
-/// The authenticated caller (dereferences to [`Principal`]: `user.user_id`, `user.role`, ...).
+/// The authenticated caller (dereferences to [`Principal`]: `user.user_id`, `user.role()`, ...).
 /// Rejects with 401 (RFC 6750 `WWW-Authenticate`) when the bearer token is absent or invalid.
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub Principal);
@@ -86,14 +86,14 @@ pub(crate) async fn authenticate(
 ) -> Result<AuthUser, Rejection> {
     api.authenticate(authorization)
         .await
-        .map(|claims| AuthUser(claims.into()))
+        .map(AuthUser)
         .map_err(Rejection)
 }
 
-fn authorization(req: &HttpRequest) -> Option<&str> {
+pub(crate) fn authorization(req: &HttpRequest) -> Option<&str> {
     req.headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+        .and_then(|v| header_text(v.as_bytes()))
 }
 
 /// An extractor's future: ready at once when no I/O is needed (the stateless default), boxed
@@ -111,9 +111,7 @@ fn extract<T: 'static>(
         Err(rejection) => return Either::Left(ready(Err(rejection))),
     };
     if let Some(result) = service.authenticate_now(authorization(req)) {
-        let user = result
-            .map(|claims| AuthUser(claims.into()))
-            .map_err(Rejection);
+        let user = result.map(AuthUser).map_err(Rejection);
         return Either::Left(ready(user.and_then(then)));
     }
     let req = req.clone();

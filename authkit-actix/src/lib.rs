@@ -123,13 +123,15 @@ async fn read_limited(mut payload: web::Payload) -> (Vec<u8>, bool) {
 }
 
 fn text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
+    headers
+        .get(name)
+        .and_then(|v| authkit_core::http::header_text(v.as_bytes()))
 }
 
 fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
     let values: Vec<&str> = headers
         .get_all(name)
-        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| authkit_core::http::header_text(v.as_bytes()))
         .collect();
     (!values.is_empty()).then(|| values.join(","))
 }

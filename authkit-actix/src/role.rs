@@ -7,10 +7,9 @@ use std::rc::Rc;
 use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::header;
 use authkit_core::http::HttpApi;
 
-use crate::extract::{api, authenticate};
+use crate::extract::{api, authenticate, authorization};
 use crate::into_response;
 
 /// Lets a request through only if its bearer token is valid and holds one of `roles`; the
@@ -89,11 +88,7 @@ where
                 Ok(api) => api.clone(),
                 Err(rejection) => return refuse(req, rejection.into_inner()),
             };
-            let header = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
+            let header = authorization(req.request()).map(str::to_owned);
             let user = match authenticate(&api, header.as_deref()).await {
                 Ok(user) => user,
                 Err(rejection) => return refuse(req, rejection.into_inner()),

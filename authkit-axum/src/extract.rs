@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use authkit_core::http::{HttpApi, HttpResponse, Principal, RoleName};
+use authkit_core::http::{HttpApi, HttpResponse, Principal, RoleName, header_text};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -10,7 +10,7 @@ use axum::response::Response;
 
 use crate::into_response;
 
-/// The authenticated caller (dereferences to [`Principal`]: `user.user_id`, `user.role`, ...).
+/// The authenticated caller (dereferences to [`Principal`]: `user.user_id`, `user.role()`, ...).
 /// Rejects with 401 (RFC 6750 `WWW-Authenticate`) when the bearer token is absent or invalid.
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub Principal);
@@ -41,10 +41,13 @@ pub(crate) async fn authenticate(parts: &Parts) -> Result<AuthUser, HttpResponse
     let authorization = parts
         .headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    api.authenticate(authorization)
-        .await
-        .map(|claims| AuthUser(claims.into()))
+        .and_then(|v| header_text(v.as_bytes()));
+    // Stateless checks need no I/O: answer without entering the store-checking future.
+    let principal = match api.authenticate_now(authorization) {
+        Some(result) => result,
+        None => api.authenticate(authorization).await,
+    };
+    principal.map(AuthUser)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for AuthUser {

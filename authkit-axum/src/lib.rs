@@ -136,14 +136,16 @@ async fn handle(api: &HttpApi, route: Route, request: Request) -> Response {
 }
 
 fn text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
+    headers
+        .get(name)
+        .and_then(|v| authkit_core::http::header_text(v.as_bytes()))
 }
 
 fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
     let values: Vec<&str> = headers
         .get_all(name)
         .iter()
-        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| authkit_core::http::header_text(v.as_bytes()))
         .collect();
     (!values.is_empty()).then(|| values.join(","))
 }

@@ -1,5 +1,6 @@
 //! Extractor overhead, in process (no sockets): the cost a protected handler pays over an open
-//! one on each framework, with the default verified-token cache and with it off.
+//! one on each framework, with the default verified-token cache and with it off. Each framework
+//! also runs its no-op extractor `()` through the same harness: the difference is authkit's.
 //!
 //! `cargo bench -p authkit-benches --bench extractors`
 
@@ -40,6 +41,17 @@ fn extractors(c: &mut Criterion) {
             .body(())
             .expect("request");
         let (mut parts, ()) = request.into_parts();
+        g.bench_function("axum, baseline: no extractor", |b| {
+            b.iter(|| {
+                rt.block_on(
+                    <() as axum::extract::FromRequestParts<()>>::from_request_parts(
+                        black_box(&mut parts),
+                        &(),
+                    ),
+                )
+                .expect("infallible")
+            })
+        });
         g.bench_function("axum", |b| {
             b.iter(|| {
                 rt.block_on(<authkit_axum::AuthUser as axum::extract::FromRequestParts<()>>::from_request_parts(
@@ -54,6 +66,16 @@ fn extractors(c: &mut Criterion) {
             .insert_header(("authorization", bearer.as_str()))
             .app_data(actix_web::web::Data::new(api.clone()))
             .to_http_request();
+        g.bench_function("actix-web, baseline: no extractor", |b| {
+            b.iter(|| {
+                let mut payload = actix_web::dev::Payload::None;
+                rt.block_on(<() as actix_web::FromRequest>::from_request(
+                    black_box(&req),
+                    &mut payload,
+                ))
+                .expect("infallible")
+            })
+        });
         g.bench_function("actix-web", |b| {
             b.iter(|| {
                 let mut payload = actix_web::dev::Payload::None;

@@ -8,6 +8,8 @@
 //!
 //! [`SessionStore::rotate_refresh_token`]: crate::store::SessionStore::rotate_refresh_token
 
+use std::sync::Arc;
+
 use time::OffsetDateTime;
 
 use super::Auth;
@@ -139,15 +141,16 @@ impl Auth {
 
     /// Validates an access token: signature, algorithm, `typ`, issuer, audience, expiry. Pure
     /// and synchronous; it does not consult the store even under [`SessionCheck::Store`] (use
-    /// [`authenticate`](Self::authenticate) for that).
-    pub fn validate_access_token(&self, token: &str) -> Result<AccessClaims, AuthError> {
-        self.inner.jwt.validate(token, self.now())
+    /// [`authenticate`](Self::authenticate) for that). The claims are shared with the
+    /// verified-token cache, so a token seen before is not copied.
+    pub fn validate_access_token(&self, token: &str) -> Result<Arc<AccessClaims>, AuthError> {
+        self.inner.jwt.validate_shared(token, self.now())
     }
 
     /// Authenticates without waiting when no I/O is needed: `Some(result)` under
     /// [`SessionCheck::Stateless`], `None` when the session must be checked in the store (then
     /// call [`authenticate`](Self::authenticate)). Lets adapters answer on the spot.
-    pub fn authenticate_now(&self, token: &str) -> Option<Result<AccessClaims, AuthError>> {
+    pub fn authenticate_now(&self, token: &str) -> Option<Result<Arc<AccessClaims>, AuthError>> {
         match self.inner.config.session_check {
             SessionCheck::Stateless => Some(self.validate_access_token(token)),
             SessionCheck::Store { .. } => None,
@@ -156,7 +159,7 @@ impl Auth {
 
     /// Authenticates a bearer token: validates it and, under [`SessionCheck::Store`], checks
     /// its session is still live (cached briefly in-process).
-    pub async fn authenticate(&self, token: &str) -> Result<AccessClaims, AuthError> {
+    pub async fn authenticate(&self, token: &str) -> Result<Arc<AccessClaims>, AuthError> {
         let claims = self.validate_access_token(token)?;
         if let SessionCheck::Store { cache_ttl } = self.inner.config.session_check {
             let now = self.now();

@@ -693,12 +693,39 @@ impl JwtCodec {
     ///
     /// [`AuthError::InvalidAccessToken`] with the reason, see the [module docs](crate::jwt).
     pub fn validate(&self, token: &str, now: OffsetDateTime) -> Result<AccessClaims, AuthError> {
-        let inner = &*self.inner;
-        if let Some(cache) = &inner.cache
-            && let Some(claims) = cache.get(token)
-        {
-            return self.check_period(claims, now.unix_timestamp());
+        match &self.inner.cache {
+            Some(_) => self.validate_shared(token, now).map(Arc::unwrap_or_clone),
+            None => self.verify(token, now.unix_timestamp()),
         }
+    }
+
+    /// [`validate`](Self::validate), sharing the claims with the verified-token cache: a token
+    /// seen before costs a lookup and the expiry checks, without copying its claims. This is
+    /// what the extractors use.
+    ///
+    /// # Errors
+    ///
+    /// As [`validate`](Self::validate).
+    pub fn validate_shared(
+        &self,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<Arc<AccessClaims>, AuthError> {
+        let now = now.unix_timestamp();
+        let Some(cache) = &self.inner.cache else {
+            return self.verify(token, now).map(Arc::new);
+        };
+        if let Some(claims) = cache.get(token) {
+            self.check_period(&claims, now)?;
+            return Ok(claims);
+        }
+        let claims = Arc::new(self.verify(token, now)?);
+        cache.insert(token, Arc::clone(&claims));
+        Ok(claims)
+    }
+
+    /// Every check of a token, without the cache.
+    fn verify(&self, token: &str, now: i64) -> Result<AccessClaims, AuthError> {
         let parts = Parts::split(token)?;
         let key = self.key_for_header(parts.header)?;
         let mut signature = [0u8; MAX_SIGNATURE_LEN];
@@ -725,10 +752,7 @@ impl JwtCodec {
                 self.check_claims(raw)?
             }
         };
-        let claims = self.check_period(claims, now.unix_timestamp())?;
-        if let Some(cache) = &inner.cache {
-            cache.insert(token, &claims);
-        }
+        self.check_period(&claims, now)?;
         Ok(claims)
     }
 
@@ -816,7 +840,7 @@ impl JwtCodec {
     }
 
     /// Checks the validity period at `now` (Unix seconds), with the leeway.
-    fn check_period(&self, claims: AccessClaims, now: i64) -> Result<AccessClaims, AuthError> {
+    fn check_period(&self, claims: &AccessClaims, now: i64) -> Result<(), AuthError> {
         let leeway = self.inner.leeway;
         if now >= claims.exp.saturating_add(leeway) {
             return Err(reject(reason::EXPIRED));
@@ -824,7 +848,7 @@ impl JwtCodec {
         if now.saturating_add(leeway) < claims.nbf {
             return Err(reject(reason::NOT_YET_VALID));
         }
-        Ok(claims)
+        Ok(())
     }
 }
 
@@ -952,6 +976,27 @@ impl Audience {
 
 #[cfg(test)]
 mod tests {
+    use jsonwebtoken::{Validation, crypto};
+    use serde_json::{Value, json};
+    use time::macros::datetime;
+
+    use super::*;
+
+    const RSA_PEM: &[u8] = include_bytes!("../../tests/keys/rsa.pem");
+    const RSA_PUB_PEM: &[u8] = include_bytes!("../../tests/keys/rsa.pub.pem");
+    const RSA_1024_PEM: &[u8] = include_bytes!("../../tests/keys/rsa1024.pem");
+    const RSA_1024_PUB_PEM: &[u8] = include_bytes!("../../tests/keys/rsa1024.pub.pem");
+    const EC_PEM: &[u8] = include_bytes!("../../tests/keys/ec.pem");
+    const EC_PUB_PEM: &[u8] = include_bytes!("../../tests/keys/ec.pub.pem");
+    const ED_PEM: &[u8] = include_bytes!("../../tests/keys/ed25519.pem");
+    const ED_PUB_PEM: &[u8] = include_bytes!("../../tests/keys/ed25519.pub.pem");
+
+    const SECRET: &[u8] = b"test secret, exactly 32 bytes!!!";
+    const ISSUER: &str = "https://auth.example.com";
+    const AUDIENCE: &str = "api";
+    const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
+    const TTL_SECONDS: i64 = 900;
+    const LEEWAY_SECONDS: i64 = 10;
 
     #[test]
     fn the_verified_cache_serves_asymmetric_tokens_and_still_checks_expiry() {
@@ -1013,27 +1058,39 @@ mod tests {
         assert_eq!(cached.inner.cache.as_ref().unwrap().len(), 1);
         assert!(codec(0).inner.cache.is_none());
     }
-    use jsonwebtoken::{Validation, crypto};
-    use serde_json::{Value, json};
-    use time::macros::datetime;
 
-    use super::*;
+    #[test]
+    fn a_cache_hit_shares_the_claims_and_a_changed_payload_is_verified_afresh() {
+        let codec = JwtCodec::new(
+            KeyRing::new(JwtKey::hs256("k", SECRET).unwrap()),
+            "iss".into(),
+            "aud".into(),
+            Duration::minutes(15),
+            Duration::ZERO,
+        )
+        .with_verified_cache(8);
+        let now = OffsetDateTime::now_utc();
+        let (token, _) = codec
+            .mint(Uuid::now_v7(), Uuid::now_v7(), &Role::user(), now)
+            .unwrap();
+        let first = codec.validate_shared(&token, now).unwrap();
+        let second = codec.validate_shared(&token, now).unwrap();
+        assert!(Arc::ptr_eq(&first, &second), "a hit copies nothing");
 
-    const RSA_PEM: &[u8] = include_bytes!("../../tests/keys/rsa.pem");
-    const RSA_PUB_PEM: &[u8] = include_bytes!("../../tests/keys/rsa.pub.pem");
-    const RSA_1024_PEM: &[u8] = include_bytes!("../../tests/keys/rsa1024.pem");
-    const RSA_1024_PUB_PEM: &[u8] = include_bytes!("../../tests/keys/rsa1024.pub.pem");
-    const EC_PEM: &[u8] = include_bytes!("../../tests/keys/ec.pem");
-    const EC_PUB_PEM: &[u8] = include_bytes!("../../tests/keys/ec.pub.pem");
-    const ED_PEM: &[u8] = include_bytes!("../../tests/keys/ed25519.pem");
-    const ED_PUB_PEM: &[u8] = include_bytes!("../../tests/keys/ed25519.pub.pem");
-
-    const SECRET: &[u8] = b"test secret, exactly 32 bytes!!!";
-    const ISSUER: &str = "https://auth.example.com";
-    const AUDIENCE: &str = "api";
-    const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
-    const TTL_SECONDS: i64 = 900;
-    const LEEWAY_SECONDS: i64 = 10;
+        // Same signature (same bucket), another payload: a lookup miss, then a bad signature.
+        let (header, rest) = token.split_once('.').unwrap();
+        let (_, signature) = rest.rsplit_once('.').unwrap();
+        let mut admin_claims = (*first).clone();
+        admin_claims.role = Role::admin();
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&admin_claims).unwrap());
+        let forged = format!("{header}.{payload}.{signature}");
+        let err = codec.validate_shared(&forged, now).unwrap_err();
+        assert!(
+            matches!(err, AuthError::InvalidAccessToken("bad signature")),
+            "{err:?}"
+        );
+        assert_eq!(codec.inner.cache.as_ref().unwrap().len(), 1);
+    }
 
     fn hs_key() -> JwtKey {
         JwtKey::hs256("hs-1", SECRET).unwrap()

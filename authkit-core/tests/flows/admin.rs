@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use authkit_core::dto::{AdminListQuery, AdminUpdateRequest};
 use authkit_core::jwt::AccessClaims;
 use authkit_core::{ErrorCode, Role, UserStatus};
@@ -6,7 +8,7 @@ use crate::support::*;
 
 const ADMIN_EMAIL: &str = "root@example.com";
 
-async fn admin(h: &Harness) -> AccessClaims {
+async fn admin(h: &Harness) -> Arc<AccessClaims> {
     h.auth
         .ensure_admin(ADMIN_EMAIL, &PASSWORD.into())
         .await

@@ -79,7 +79,7 @@ impl Harness {
             .await
     }
 
-    pub fn claims(&self, tokens: &TokenPair) -> AccessClaims {
+    pub fn claims(&self, tokens: &TokenPair) -> Arc<AccessClaims> {
         self.auth
             .validate_access_token(&tokens.access_token)
             .expect("fresh access token validates")

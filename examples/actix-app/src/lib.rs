@@ -10,7 +10,7 @@ use serde_json::json;
 
 /// An application route of its own, protected by authkit: any signed-in user.
 async fn hello(user: AuthUser) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "hello": user.user_id, "role": user.role }))
+    HttpResponse::Ok().json(json!({ "hello": user.user_id, "role": user.role() }))
 }
 
 /// An admin-only route.

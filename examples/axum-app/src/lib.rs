@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 /// An application route of its own, protected by authkit: any signed-in user.
 async fn hello(user: AuthUser) -> axum::Json<Value> {
-    axum::Json(json!({ "hello": user.user_id, "role": user.role }))
+    axum::Json(json!({ "hello": user.user_id, "role": user.role() }))
 }
 
 /// An admin-only route.
