@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use time::{Duration, OffsetDateTime};
 
@@ -13,6 +14,12 @@ use time::{Duration, OffsetDateTime};
 pub trait Clock: Send + Sync + 'static {
     /// The current time, UTC.
     fn now(&self) -> OffsetDateTime;
+
+    /// The current time in whole Unix seconds (rounded down): all an access-token check
+    /// needs, on every request. The default derives it from [`now`](Self::now).
+    fn unix_seconds(&self) -> i64 {
+        self.now().unix_timestamp()
+    }
 }
 
 /// The system clock.
@@ -22,6 +29,14 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> OffsetDateTime {
         truncate_to_micros(OffsetDateTime::now_utc())
+    }
+
+    /// Read straight from the system time, without building a calendar date.
+    fn unix_seconds(&self) -> i64 {
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(since) => i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
+            Err(_) => OffsetDateTime::now_utc().unix_timestamp(),
+        }
     }
 }
 
@@ -83,4 +98,25 @@ pub fn truncate_to_micros(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_nanosecond(nanos - nanos % 1_000)
         .expect("a whole number of microseconds is a valid nanosecond value")
         .to_offset(time::UtcOffset::UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_seconds_agree_with_now() {
+        let before = OffsetDateTime::now_utc().unix_timestamp();
+        let seconds = SystemClock.unix_seconds();
+        let after = OffsetDateTime::now_utc().unix_timestamp();
+        assert!(
+            (before..=after).contains(&seconds),
+            "{before} {seconds} {after}"
+        );
+
+        let manual = ManualClock::new(time::macros::datetime!(2030-01-01 00:00:00.999 UTC));
+        assert_eq!(manual.unix_seconds(), 1_893_456_000);
+        manual.advance(Duration::milliseconds(1));
+        assert_eq!(manual.unix_seconds(), 1_893_456_001);
+    }
 }

@@ -144,7 +144,9 @@ impl Auth {
     /// [`authenticate`](Self::authenticate) for that). The claims are shared with the
     /// verified-token cache, so a token seen before is not copied.
     pub fn validate_access_token(&self, token: &str) -> Result<Arc<AccessClaims>, AuthError> {
-        self.inner.jwt.validate_shared(token, self.now())
+        self.inner
+            .jwt
+            .validate_shared_at(token, self.inner.clock.unix_seconds())
     }
 
     /// Authenticates without waiting when no I/O is needed: `Some(result)` under

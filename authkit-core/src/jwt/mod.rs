@@ -711,7 +711,15 @@ impl JwtCodec {
         token: &str,
         now: OffsetDateTime,
     ) -> Result<Arc<AccessClaims>, AuthError> {
-        let now = now.unix_timestamp();
+        self.validate_shared_at(token, now.unix_timestamp())
+    }
+
+    /// [`validate_shared`](Self::validate_shared) at `now` in Unix seconds.
+    pub(crate) fn validate_shared_at(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Arc<AccessClaims>, AuthError> {
         let Some(cache) = &self.inner.cache else {
             return self.verify(token, now).map(Arc::new);
         };
