@@ -4,16 +4,26 @@
 //! A backend provides a [`StoreFixture`] that makes a fresh, empty, migrated store per case,
 //! then instantiates every case as a `#[test]` with one macro:
 //!
-//! ```ignore
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use authkit_core::memory::MemoryStore;
+//! use authkit_core::store::Store;
+//!
 //! struct MyFixture;
 //!
 //! impl authkit_core::conformance::StoreFixture for MyFixture {
 //!     type Guard = ();
-//!     async fn create(&self) -> (Arc<dyn Store>, ()) { (Arc::new(MyStore::new()), ()) }
+//!
+//!     async fn create(&self) -> (Arc<dyn Store>, ()) {
+//!         (Arc::new(MemoryStore::new()), ()) // your store, fresh, empty and migrated
+//!     }
+//!
 //!     async fn destroy(&self, _guard: ()) {}
 //! }
 //!
 //! authkit_core::store_conformance_suite!(MyFixture);
+//! # fn main() {}
 //! ```
 //!
 //! Every case runs on a multi-threaded runtime, so the concurrency cases (50 rotations of one

@@ -24,61 +24,47 @@
 //! ## Instantiating the suite for an adapter
 //! Implement [`App`] for a value that starts your example app on an ephemeral port (its own
 //! fresh, empty database, the admin seeded, a shared [`MemoryMailer`] as its mailer), then call
-//! the macro once, e.g. in `tests/http_conformance.rs` of the adapter's example app:
+//! the macro once, e.g. in `tests/http_conformance.rs` of the adapter's example app (this
+//! repository's `examples/axum-app/tests/http_conformance.rs` is a complete one):
 //!
-//! ```ignore
+//! ```no_run
 //! use std::sync::Arc;
 //!
 //! use authkit_core::mail::MemoryMailer;
-//! use authkit_http_conformance::{App, Target, TargetOptions, http_conformance_suite};
+//! use authkit_http_conformance::{App, Target, TargetOptions};
 //!
-//! struct AxumApp;
+//! # mod my_app {
+//! #     pub struct Server;
+//! #     pub async fn start(
+//! #         _: &authkit_http_conformance::TargetOptions,
+//! #         _: std::sync::Arc<authkit_core::mail::MemoryMailer>,
+//! #         _: (&str, &str),
+//! #     ) -> (std::net::SocketAddr, Server) {
+//! #         todo!()
+//! #     }
+//! # }
+//! const ADMIN: (&str, &str) = ("admin@example.com", "an admin passphrase long enough");
 //!
-//! impl App for AxumApp {
+//! struct MyApp;
+//!
+//! impl App for MyApp {
 //!     async fn start(&self, options: TargetOptions) -> Target {
 //!         let mailer = Arc::new(MemoryMailer::new());
-//!         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-//!         let addr = listener.local_addr().unwrap();
-//!         let app = my_app::build(my_app::Settings {
-//!             database_url: "sqlite::memory:".into(),
-//!             require_email_verification: options.require_email_verification,
-//!             ip_rate_limit: options.ip_rate_limit,
-//!             trusted_proxies: options.trusted_proxies,
-//!             admin_email: "admin@example.com".into(),
-//!             admin_password: "an admin passphrase long enough".into(),
-//!             mailer: mailer.clone(),
-//!             // A test-only speed-up; the scenarios never depend on hash parameters.
-//!             fast_password_hashing: true,
-//!         })
-//!         .await;
-//!         // The server runs on the test's runtime; the handle stops it when dropped.
-//!         let server = tokio::spawn(async move {
-//!             axum::serve(
-//!                 listener,
-//!                 app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-//!             )
-//!             .await
-//!             .unwrap()
-//!         });
+//!         // Your app on 127.0.0.1:0: a fresh database, configured by `options`, mailing
+//!         // through `mailer`, with the admin seeded. The server stops when `server` drops.
+//!         let (addr, server) = my_app::start(&options, mailer.clone(), ADMIN).await;
 //!         Target {
 //!             base_url: format!("http://{addr}"),
 //!             mailer,
-//!             admin_email: "admin@example.com".into(),
-//!             admin_password: "an admin passphrase long enough".into(),
-//!             guard: Box::new(AbortOnDrop(server)),
+//!             admin_email: ADMIN.0.into(),
+//!             admin_password: ADMIN.1.into(),
+//!             guard: Box::new(server),
 //!         }
 //!     }
 //! }
 //!
-//! struct AbortOnDrop(tokio::task::JoinHandle<()>);
-//!
-//! impl Drop for AbortOnDrop {
-//!     fn drop(&mut self) {
-//!         self.0.abort();
-//!     }
-//! }
-//!
-//! http_conformance_suite!(AxumApp);
+//! authkit_http_conformance::http_conformance_suite!(MyApp);
+//! # fn main() {}
 //! ```
 //!
 //! Each generated test builds its own multi-threaded tokio runtime ([`run`]), so the calling
@@ -194,14 +180,22 @@ pub trait App: Sync {
 /// [`http_conformance_suite!`] calls this once per scenario; call it yourself to run a
 /// scenario of your own against an [`App`]:
 ///
-/// ```ignore
+/// ```no_run
+/// # use authkit_http_conformance::{App, Target, TargetOptions};
+/// # struct MyApp;
+/// # impl App for MyApp {
+/// #     async fn start(&self, _: TargetOptions) -> Target {
+/// #         todo!()
+/// #     }
+/// # }
 /// #[test]
 /// fn my_extra_check() {
-///     authkit_http_conformance::run(&MyApp, Default::default(), |target| async move {
+///     authkit_http_conformance::run(&MyApp, TargetOptions::default(), |target| async move {
 ///         let api = authkit_http_conformance::support::Api::new(target);
 ///         // ...
 ///     });
 /// }
+/// # fn main() {}
 /// ```
 pub fn run<A, S, F>(app: &A, options: TargetOptions, scenario: S)
 where
@@ -231,8 +225,16 @@ where
 /// through `$app` (an expression whose type implements [`App`]; it is evaluated once per test)
 /// with the options that scenario needs.
 ///
-/// ```ignore
-/// authkit_http_conformance::http_conformance_suite!(my_example_app::ConformanceApp);
+/// ```no_run
+/// # use authkit_http_conformance::{App, Target, TargetOptions};
+/// # struct MyApp;
+/// # impl App for MyApp {
+/// #     async fn start(&self, _: TargetOptions) -> Target {
+/// #         todo!()
+/// #     }
+/// # }
+/// authkit_http_conformance::http_conformance_suite!(MyApp);
+/// # fn main() {}
 /// ```
 ///
 /// The tests are named after the scenarios, so a failure reads as the behaviour that broke:

@@ -4,7 +4,7 @@
 //!
 //! They are public so an adapter can write extra scenarios in the same style:
 //!
-//! ```ignore
+//! ```no_run
 //! use authkit_http_conformance::support::{Api, assert_problem, send};
 //!
 //! async fn my_scenario(target: authkit_http_conformance::Target) {

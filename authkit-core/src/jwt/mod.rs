@@ -1006,17 +1006,22 @@ mod tests {
     const TTL_SECONDS: i64 = 900;
     const LEEWAY_SECONDS: i64 = 10;
 
-    #[test]
-    fn the_verified_cache_serves_asymmetric_tokens_and_still_checks_expiry() {
-        let key = JwtKey::from_private_pem("ec-1", JwtAlgorithm::Es256, EC_PEM).unwrap();
-        let codec = JwtCodec::new(
+    /// A codec for `key` with a verified-token cache of `capacity` (0: none).
+    fn cached_codec(key: JwtKey, capacity: usize) -> JwtCodec {
+        JwtCodec::new(
             KeyRing::new(key),
             "iss".into(),
             "aud".into(),
             Duration::minutes(15),
             Duration::ZERO,
         )
-        .with_verified_cache(8);
+        .with_verified_cache(capacity)
+    }
+
+    #[test]
+    fn the_verified_cache_serves_asymmetric_tokens_and_still_checks_expiry() {
+        let key = JwtKey::from_private_pem("ec-1", JwtAlgorithm::Es256, EC_PEM).unwrap();
+        let codec = cached_codec(key, 8);
         let now = OffsetDateTime::now_utc();
         let (token, claims) = codec
             .mint(Uuid::now_v7(), Uuid::now_v7(), &Role::user(), now)
@@ -1047,16 +1052,7 @@ mod tests {
 
     #[test]
     fn the_cache_serves_hs256_tokens_too_and_can_be_turned_off() {
-        let codec = |capacity| {
-            JwtCodec::new(
-                KeyRing::new(JwtKey::hs256("k", SECRET).unwrap()),
-                "iss".into(),
-                "aud".into(),
-                Duration::minutes(15),
-                Duration::ZERO,
-            )
-            .with_verified_cache(capacity)
-        };
+        let codec = |capacity| cached_codec(JwtKey::hs256("k", SECRET).unwrap(), capacity);
         let cached = codec(8);
         let now = OffsetDateTime::now_utc();
         let (token, claims) = cached
@@ -1069,14 +1065,7 @@ mod tests {
 
     #[test]
     fn a_cache_hit_shares_the_claims_and_a_changed_payload_is_verified_afresh() {
-        let codec = JwtCodec::new(
-            KeyRing::new(JwtKey::hs256("k", SECRET).unwrap()),
-            "iss".into(),
-            "aud".into(),
-            Duration::minutes(15),
-            Duration::ZERO,
-        )
-        .with_verified_cache(8);
+        let codec = cached_codec(JwtKey::hs256("k", SECRET).unwrap(), 8);
         let now = OffsetDateTime::now_utc();
         let (token, _) = codec
             .mint(Uuid::now_v7(), Uuid::now_v7(), &Role::user(), now)
