@@ -1,6 +1,7 @@
-//! The harness that runs the HTTP conformance suite against an example app: each target gets
-//! a fresh database (a temporary SQLite file, or its own PostgreSQL schema), in-memory mail and
-//! a seeded admin; the app itself only has to serve the [`HttpApi`] it is given.
+//! The harness that runs the HTTP conformance suite (and the credits example's tests) against
+//! an example app: each target gets a fresh database (a temporary SQLite file, its own
+//! PostgreSQL schema, or its own MySQL/MariaDB database), in-memory mail and a seeded admin; the
+//! app itself only has to serve the [`HttpApi`] it is given.
 
 use std::sync::Arc;
 
@@ -25,6 +26,8 @@ pub enum Backend {
     Sqlite,
     /// A fresh schema in the PostgreSQL database at this URL.
     Postgres(String),
+    /// A fresh database on the MySQL/MariaDB server at this URL (its user may create databases).
+    MySql(String),
 }
 
 impl Backend {
@@ -35,12 +38,22 @@ impl Backend {
             .filter(|u| !u.is_empty())
             .map(Self::Postgres)
     }
+
+    /// MySQL/MariaDB from `AUTHKIT_TEST_MYSQL_URL`, or `None` when it is unset.
+    pub fn mysql_from_env() -> Option<Self> {
+        std::env::var("AUTHKIT_TEST_MYSQL_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .map(Self::MySql)
+    }
 }
 
 /// A ready service for one target, and what must be cleaned up after it.
 pub struct Prepared {
     /// The service to serve.
     pub api: HttpApi,
+    /// The target's own database, for application tables next to authkit's.
+    pub database_url: String,
     /// The outbox the suite reads links from.
     pub mailer: Arc<MemoryMailer>,
     /// Removes the target's database when dropped.
@@ -49,6 +62,24 @@ pub struct Prepared {
 
 /// Removes a target's database when dropped.
 pub struct Cleanup(Option<Box<dyn FnOnce() + Send>>);
+
+impl Cleanup {
+    /// Runs `work` when dropped, on a thread with a runtime of its own: a drop may happen
+    /// outside any runtime, or inside one that must not be blocked.
+    fn with_runtime(work: impl Future<Output = ()> + Send + 'static) -> Self {
+        Self(Some(Box::new(move || {
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(runtime) = runtime {
+                    runtime.block_on(work);
+                }
+            })
+            .join();
+        })))
+    }
+}
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
@@ -84,28 +115,38 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
             let separator = if base.contains('?') { '&' } else { '?' };
             let url = format!("{base}{separator}options=-c%20search_path%3D{name}");
             let base = base.clone();
-            let clean = move || {
-                // Drop runs outside any runtime guarantee: use a thread with its own.
-                let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build();
-                    if let Ok(runtime) = runtime {
-                        runtime.block_on(async {
-                            if let Ok(pool) = sqlx::PgPool::connect(&base).await {
-                                let drop = format!("DROP SCHEMA IF EXISTS {name} CASCADE");
-                                let _ = raw_sql(AssertSqlSafe(drop)).execute(&pool).await;
-                            }
-                        });
-                    }
-                })
-                .join();
-            };
-            (url, Cleanup(Some(Box::new(clean))))
+            let cleanup = Cleanup::with_runtime(async move {
+                if let Ok(pool) = sqlx::PgPool::connect(&base).await {
+                    let drop = format!("DROP SCHEMA IF EXISTS {name} CASCADE");
+                    let _ = raw_sql(AssertSqlSafe(drop)).execute(&pool).await;
+                }
+            });
+            (url, cleanup)
+        }
+        Backend::MySql(base) => {
+            let pool = sqlx::MySqlPool::connect(base)
+                .await
+                .expect("AUTHKIT_TEST_MYSQL_URL is set but MySQL/MariaDB cannot be reached");
+            raw_sql(AssertSqlSafe(format!(
+                "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            )))
+            .execute(&pool)
+            .await
+            .expect("create a test database");
+            pool.close().await;
+            let url = with_database(base, &name);
+            let base = base.clone();
+            let cleanup = Cleanup::with_runtime(async move {
+                if let Ok(pool) = sqlx::MySqlPool::connect(&base).await {
+                    let drop = format!("DROP DATABASE IF EXISTS {name}");
+                    let _ = raw_sql(AssertSqlSafe(drop)).execute(&pool).await;
+                }
+            });
+            (url, cleanup)
         }
     };
     let vars = [
-        ("DATABASE_URL", database_url),
+        ("DATABASE_URL", database_url.clone()),
         (
             "AUTHKIT_JWT_SECRET",
             "conformance-secret-of-at-least-32-bytes".to_owned(),
@@ -135,8 +176,23 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
         .expect("the app starts");
     Prepared {
         api: app.api,
+        database_url,
         mailer,
         cleanup,
+    }
+}
+
+/// `url` (`mysql://user@host:port/db?params`) with its database replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("mysql", url));
+    let (before_query, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    let authority = before_query.split('/').next().unwrap_or(before_query);
+    match query {
+        Some(query) => format!("{scheme}://{authority}/{database}?{query}"),
+        None => format!("{scheme}://{authority}/{database}"),
     }
 }
 
@@ -202,4 +258,25 @@ pub async fn assert_readiness_follows_the_database(
         200,
         "liveness does not depend on the database"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn with_database_replaces_only_the_database() {
+        assert_eq!(
+            with_database("mysql://root@127.0.0.1:3306/test", "fresh"),
+            "mysql://root@127.0.0.1:3306/fresh"
+        );
+        assert_eq!(
+            with_database("mysql://u:p@db:3306/test?ssl-mode=disabled", "fresh"),
+            "mysql://u:p@db:3306/fresh?ssl-mode=disabled"
+        );
+        assert_eq!(
+            with_database("mysql://root@localhost", "fresh"),
+            "mysql://root@localhost/fresh"
+        );
+    }
 }
