@@ -129,11 +129,7 @@ fn text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
 }
 
 fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
-    let values: Vec<&str> = headers
-        .get_all(name)
-        .filter_map(|v| authkit_core::http::header_text(v.as_bytes()))
-        .collect();
-    (!values.is_empty()).then(|| values.join(","))
+    authkit_core::http::joined_header_text(headers.get_all(name).map(|v| v.as_bytes()))
 }
 
 /// Writes an [`HttpResponse`] as an actix-web response.

@@ -702,6 +702,21 @@ pub fn header_text(raw: &[u8]) -> Option<&str> {
     }
 }
 
+/// The values of a header sent several times (e.g. `X-Forwarded-For`), as one list joined with
+/// `,` (RFC 9110 5.3), skipping values that are not [text](header_text); `None` when none is.
+///
+/// ```
+/// use authkit_core::http::joined_header_text;
+///
+/// let values: [&[u8]; 3] = [b"203.0.113.7", b"caf\xc3\xa9", b"10.0.0.1"];
+/// assert_eq!(joined_header_text(values).as_deref(), Some("203.0.113.7,10.0.0.1"));
+/// assert_eq!(joined_header_text(Vec::<&[u8]>::new()), None);
+/// ```
+pub fn joined_header_text<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Option<String> {
+    let texts: Vec<&str> = values.into_iter().filter_map(header_text).collect();
+    (!texts.is_empty()).then(|| texts.join(","))
+}
+
 /// The token of an `Authorization: Bearer …` header (scheme case-insensitive).
 pub fn bearer_token(header: Option<&str>) -> Result<&str, AuthError> {
     let header = header.ok_or(AuthError::Unauthorized)?;
