@@ -158,7 +158,7 @@ impl<R: RoleName> FromRequest for RequireRole<R> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         extract(req, |user| {
-            HttpApi::require_role(&user.claims, R::ROLES).map_err(Rejection)?;
+            HttpApi::require_role(&user, R::ROLES).map_err(Rejection)?;
             Ok(Self(user, PhantomData))
         })
     }

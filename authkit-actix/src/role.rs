@@ -93,7 +93,7 @@ where
                 Ok(user) => user,
                 Err(rejection) => return refuse(req, rejection.into_inner()),
             };
-            if let Err(denied) = HttpApi::require_role(&user.claims, roles) {
+            if let Err(denied) = HttpApi::require_role(&user, roles) {
                 return refuse(req, denied);
             }
             req.extensions_mut().insert(user);

@@ -89,7 +89,7 @@ impl<S: Send + Sync, R: RoleName> FromRequestParts<S> for RequireRole<R> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let user = authenticate(parts).await.map_err(into_response)?;
-        HttpApi::require_role(&user.claims, R::ROLES).map_err(into_response)?;
+        HttpApi::require_role(&user, R::ROLES).map_err(into_response)?;
         Ok(Self(user, PhantomData))
     }
 }

@@ -80,7 +80,7 @@ where
                 Ok(user) => user,
                 Err(rejection) => return Ok(into_response(rejection)),
             };
-            if let Err(denied) = HttpApi::require_role(&user.claims, roles) {
+            if let Err(denied) = HttpApi::require_role(&user, roles) {
                 return Ok(into_response(denied));
             }
             let mut request = Request::from_parts(parts, body);

@@ -46,6 +46,72 @@ pub enum SessionCheck {
     },
 }
 
+/// How an instance learns what other instances revoked: the [revocation
+/// feed](crate::revocation). Every authenticated request is checked against an in-memory view of
+/// it, with no I/O; the view is refreshed in the background.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevocationFeed {
+    /// Where the view comes from (default [`FeedMode::Auto`]).
+    pub mode: FeedMode,
+    /// How often the feed is read (default 1 s; 100 ms to 60 s). With a push subscription
+    /// (PostgreSQL) a revocation arrives at once and this is the safety net.
+    pub poll_interval: Duration,
+    /// How long the view may go without a successful read before the instance fails closed
+    /// (default 10 s; more than `poll_interval`, at most 10 min).
+    pub max_staleness: Duration,
+    /// What a request authenticated against a stale view gets (default
+    /// [`StaleAnswer::Unavailable`]).
+    pub when_stale: StaleAnswer,
+}
+
+impl Default for RevocationFeed {
+    fn default() -> Self {
+        Self {
+            mode: FeedMode::Auto,
+            poll_interval: Duration::seconds(1),
+            max_staleness: Duration::seconds(10),
+            when_stale: StaleAnswer::Unavailable,
+        }
+    }
+}
+
+/// Where the revocation view comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FeedMode {
+    /// Pushed where the store can push (PostgreSQL `LISTEN`/`NOTIFY`), polled as well.
+    #[default]
+    Auto,
+    /// Polled only.
+    Poll,
+    /// No view: an access token stays valid until `exp` whatever happens to its session or
+    /// account, and a role change shows only after the next refresh. Only for services that
+    /// accept that window.
+    Off,
+}
+
+impl FeedMode {
+    /// Parses `auto`, `poll` or `off`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "auto" => Some(Self::Auto),
+            "poll" => Some(Self::Poll),
+            "off" => Some(Self::Off),
+            _ => None,
+        }
+    }
+}
+
+/// The answer to a request when the revocation view could not be refreshed for longer than
+/// [`RevocationFeed::max_staleness`]: never a silent pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StaleAnswer {
+    /// 503 `unavailable` (clients retry later).
+    #[default]
+    Unavailable,
+    /// 401 `invalid_access_token` (clients refresh, which needs the database too).
+    Unauthorized,
+}
+
 /// Failed-login throttling: after `free_attempts` consecutive failures for one identifier, each
 /// further attempt waits `base_delay * 2^(failures - free_attempts)`, capped at `max_delay`.
 /// Never a permanent lock: the counter restarts after `reset_after` without failures, and a
@@ -107,6 +173,7 @@ pub struct AuthConfig {
     pub(crate) session_check: SessionCheck,
     pub(crate) throttle: LoginThrottle,
     pub(crate) verified_token_cache: usize,
+    pub(crate) revocation_feed: RevocationFeed,
 }
 
 impl AuthConfig {
@@ -159,6 +226,11 @@ impl AuthConfig {
         self.session_check
     }
 
+    /// The revocation feed settings.
+    pub fn revocation_feed(&self) -> RevocationFeed {
+        self.revocation_feed
+    }
+
     /// The password policy.
     pub fn policy(&self) -> &PasswordPolicy {
         &self.policy
@@ -193,6 +265,7 @@ pub struct AuthConfigBuilder {
     session_check: SessionCheck,
     throttle: Option<LoginThrottle>,
     verified_token_cache: Option<usize>,
+    revocation_feed: RevocationFeed,
 }
 
 impl fmt::Debug for AuthConfigBuilder {
@@ -335,6 +408,13 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// How revocations reach this instance (default: pushed where possible, polled every
+    /// second, fail closed with 503 after 10 s without a successful read).
+    pub fn revocation_feed(mut self, feed: RevocationFeed) -> Self {
+        self.revocation_feed = feed;
+        self
+    }
+
     /// Validates every setting.
     pub fn build(self) -> Result<AuthConfig, ConfigError> {
         let keys = match (self.keys, self.hs256_secret) {
@@ -464,6 +544,20 @@ impl AuthConfigBuilder {
             ));
         }
 
+        let feed = self.revocation_feed;
+        within(
+            "revocation_feed",
+            feed.poll_interval,
+            Duration::milliseconds(100),
+            Duration::seconds(60),
+        )?;
+        if feed.max_staleness <= feed.poll_interval || feed.max_staleness > Duration::minutes(10) {
+            return Err(ConfigError::new(
+                "revocation_feed",
+                "max_staleness must be longer than poll_interval and at most 10 minutes",
+            ));
+        }
+
         Ok(AuthConfig {
             keys,
             issuer,
@@ -484,6 +578,7 @@ impl AuthConfigBuilder {
             session_check: self.session_check,
             throttle,
             verified_token_cache: self.verified_token_cache.unwrap_or(4096),
+            revocation_feed: feed,
         })
     }
 }

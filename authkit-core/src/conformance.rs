@@ -39,8 +39,8 @@ use time::{Duration, OffsetDateTime};
 
 use crate::model::{PasswordHash, Role, Session, User, UserStatus, new_id};
 use crate::store::{
-    CredentialChange, OneTimeToken, Rotation, SessionRevocation, Store, StoreError, TokenPurpose,
-    UniqueField, UserQuery, UserUpdate,
+    CredentialChange, OneTimeToken, RevocationRecord, Revoked, Rotation, SessionRevocation, Store,
+    StoreError, TokenPurpose, UniqueField, UserQuery, UserUpdate,
 };
 use crate::token::{OpaqueToken, TokenHash};
 
@@ -109,7 +109,7 @@ macro_rules! store_conformance_suite {
             a_used_token_does_not_rotate_again,
             tokens_of_revoked_or_expired_sessions_do_not_rotate,
             fifty_concurrent_rotations_of_one_token_have_one_winner,
-            a_further_token_is_added_only_to_an_active_session,
+            a_grace_reissue_leaves_one_live_token_in_an_active_session,
             revoke_session_only_revokes_the_owners_live_session,
             revoke_sessions_counts_what_it_revoked,
             one_time_tokens_are_found_until_they_expire,
@@ -118,6 +118,9 @@ macro_rules! store_conformance_suite {
             a_quiet_period_restarts_the_failure_count,
             a_hundred_concurrent_failures_count_exactly_a_hundred,
             the_store_answers_a_ping,
+            every_revocation_is_recorded_with_what_it_took_away,
+            a_revocation_that_changed_nothing_records_nothing,
+            the_revocation_feed_pages_by_seq_and_prunes_by_age,
         );
     };
 }
@@ -684,7 +687,7 @@ pub mod cases {
         let token = one_time_token(u.id, TokenPurpose::VerifyEmail);
         store.issue_one_time_token(&token, false).await.unwrap();
 
-        assert!(store.delete_user(u.id).await.unwrap());
+        assert!(store.delete_user(u.id, T0).await.unwrap());
         assert_eq!(store.user_by_id(u.id).await.unwrap(), None);
         assert_eq!(store.user_by_username("ada").await.unwrap(), None);
         assert_eq!(store.session(s.id).await.unwrap(), None);
@@ -693,7 +696,7 @@ pub mod cases {
             store.find_one_time_token(&token.hash, T0).await.unwrap(),
             None
         );
-        assert!(!store.delete_user(u.id).await.unwrap());
+        assert!(!store.delete_user(u.id, T0).await.unwrap());
 
         assert!(store.session(kept_session.id).await.unwrap().is_some());
         assert!(
@@ -989,16 +992,17 @@ pub mod cases {
         );
     }
 
-    /// The grace-window branch adds a token only to a live session.
-    pub async fn a_further_token_is_added_only_to_an_active_session(store: Arc<dyn Store>) {
+    /// The grace-window branch retires the family's live token, adds the new one, and only to
+    /// a live session.
+    pub async fn a_grace_reissue_leaves_one_live_token_in_an_active_session(store: Arc<dyn Store>) {
         let u = insert_user(&store, "ada@example.com", None).await;
-        let (s, _) = insert_session(&store, u.id).await;
+        let (s, first) = insert_session(&store, u.id).await;
         let extra = hash();
         let now = T0 + Duration::minutes(1);
         let idle = now + Duration::days(14);
         assert!(
             store
-                .add_refresh_token(s.id, &extra, now, idle)
+                .reissue_refresh_token(s.id, &extra, now, idle)
                 .await
                 .unwrap()
         );
@@ -1008,19 +1012,42 @@ pub mod cases {
             (record.session.last_used_at, record.session.idle_expires_at),
             (now, idle)
         );
+        let retired = store.find_refresh_token(&first).await.unwrap().unwrap();
+        assert_eq!(
+            retired.used_at,
+            Some(now),
+            "the earlier live token is retired"
+        );
+        assert!(
+            store
+                .rotate_refresh_token(&rotation(first, now))
+                .await
+                .unwrap()
+                .is_none()
+        );
 
         store.revoke_session(u.id, s.id, now).await.unwrap();
         let late = hash();
         assert!(
             !store
-                .add_refresh_token(s.id, &late, now, idle)
+                .reissue_refresh_token(s.id, &late, now, idle)
                 .await
                 .unwrap()
         );
         assert_eq!(store.find_refresh_token(&late).await.unwrap(), None);
+        assert_eq!(
+            store
+                .find_refresh_token(&extra)
+                .await
+                .unwrap()
+                .unwrap()
+                .used_at,
+            None,
+            "a refused reissue changes nothing"
+        );
         assert!(
             !store
-                .add_refresh_token(new_id(), &late, now, idle)
+                .reissue_refresh_token(new_id(), &late, now, idle)
                 .await
                 .unwrap()
         );
@@ -1270,5 +1297,164 @@ pub mod cases {
     /// `ping` succeeds on a reachable store.
     pub async fn the_store_answers_a_ping(store: Arc<dyn Store>) {
         store.ping().await.expect("ping");
+    }
+
+    async fn feed(store: &Arc<dyn Store>) -> Vec<RevocationRecord> {
+        store
+            .revocations_since(0, 1000)
+            .await
+            .expect("read the feed")
+    }
+
+    fn what(records: &[RevocationRecord]) -> Vec<(uuid::Uuid, Revoked)> {
+        records
+            .iter()
+            .map(|r| (r.user_id, r.what.clone()))
+            .collect()
+    }
+
+    /// Each revoking method records what it took away, with its time, in increasing `seq`.
+    pub async fn every_revocation_is_recorded_with_what_it_took_away(store: Arc<dyn Store>) {
+        let ada = insert_user(&store, "ada@example.com", None).await;
+        let bob = insert_user(&store, "bob@example.com", None).await;
+        let (a1, _) = insert_session(&store, ada.id).await;
+        let (a2, _) = insert_session(&store, ada.id).await;
+        let (a3, _) = insert_session(&store, ada.id).await;
+        let (b1, _) = insert_session(&store, bob.id).await;
+        let (b2, _) = insert_session(&store, bob.id).await;
+        assert!(feed(&store).await.is_empty(), "creating records nothing");
+
+        let t1 = T0 + Duration::seconds(1);
+        assert!(store.revoke_session(ada.id, a1.id, t1).await.unwrap());
+        let records = feed(&store).await;
+        assert_eq!(what(&records), [(ada.id, Revoked::Session(a1.id))]);
+        assert_eq!(records[0].at, t1);
+
+        let t2 = T0 + Duration::seconds(2);
+        let revoked = store
+            .revoke_sessions(ada.id, SessionRevocation::AllExcept(a3.id), t2)
+            .await
+            .unwrap();
+        assert_eq!(revoked, 1);
+        let records = feed(&store).await;
+        assert_eq!(what(&records[1..]), [(ada.id, Revoked::Session(a2.id))]);
+
+        let t3 = T0 + Duration::seconds(3);
+        let promote = UserUpdate {
+            role: Some(Role::admin()),
+            ..UserUpdate::default()
+        };
+        store.update_user(bob.id, &promote, t3).await.unwrap();
+        let disable = UserUpdate {
+            status: Some(UserStatus::Disabled),
+            revoke_sessions: true,
+            ..UserUpdate::default()
+        };
+        store.update_user(bob.id, &disable, t3).await.unwrap();
+        let records = feed(&store).await;
+        let mut bobs = what(&records[2..]);
+        assert_eq!(bobs.remove(0), (bob.id, Revoked::Role(Role::admin())));
+        bobs.sort_by_key(|(_, w)| format!("{w:?}"));
+        let mut expected = vec![
+            (bob.id, Revoked::Session(b1.id)),
+            (bob.id, Revoked::Session(b2.id)),
+        ];
+        expected.sort_by_key(|(_, w)| format!("{w:?}"));
+        assert_eq!(bobs, expected);
+
+        let t4 = T0 + Duration::seconds(4);
+        let change = CredentialChange {
+            user_id: ada.id,
+            password_hash: Some(PasswordHash::new("$argon2id$new")),
+            revoke_sessions: SessionRevocation::All,
+            ..CredentialChange::default()
+        };
+        store.apply_credential_change(&change, t4).await.unwrap();
+        let records = feed(&store).await;
+        assert_eq!(what(&records[5..]), [(ada.id, Revoked::Session(a3.id))]);
+
+        let t5 = T0 + Duration::seconds(5);
+        assert!(store.delete_user(ada.id, t5).await.unwrap());
+        let records = feed(&store).await;
+        assert_eq!(what(&records[6..]), [(ada.id, Revoked::Account)]);
+        assert_eq!(records[6].at, t5);
+
+        assert_eq!(records.len(), 7);
+        assert!(
+            records.windows(2).all(|w| w[0].seq < w[1].seq),
+            "seq increases: {records:?}"
+        );
+    }
+
+    /// Revoking what is not there (another user's session, an already revoked one, a missing
+    /// user) records nothing.
+    pub async fn a_revocation_that_changed_nothing_records_nothing(store: Arc<dyn Store>) {
+        let ada = insert_user(&store, "ada@example.com", None).await;
+        let bob = insert_user(&store, "bob@example.com", None).await;
+        let (s, _) = insert_session(&store, ada.id).await;
+        assert!(!store.revoke_session(bob.id, s.id, T0).await.unwrap());
+        assert_eq!(
+            store
+                .revoke_sessions(bob.id, SessionRevocation::All, T0)
+                .await
+                .unwrap(),
+            0
+        );
+        assert!(!store.delete_user(new_id(), T0).await.unwrap());
+        let nobody = UserUpdate {
+            role: Some(Role::admin()),
+            ..UserUpdate::default()
+        };
+        assert!(
+            store
+                .update_user(new_id(), &nobody, T0)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(feed(&store).await.is_empty());
+        assert!(store.revoke_session(ada.id, s.id, T0).await.unwrap());
+        assert!(!store.revoke_session(ada.id, s.id, T0).await.unwrap());
+        assert_eq!(
+            feed(&store).await.len(),
+            1,
+            "only the first revocation counts"
+        );
+    }
+
+    /// The feed is read after a `seq`, in pages; pruning deletes what is older than the cut.
+    pub async fn the_revocation_feed_pages_by_seq_and_prunes_by_age(store: Arc<dyn Store>) {
+        let ada = insert_user(&store, "ada@example.com", None).await;
+        let mut sessions = Vec::new();
+        for i in 0..5 {
+            let (s, _) = insert_session(&store, ada.id).await;
+            let at = T0 + Duration::minutes(i);
+            assert!(store.revoke_session(ada.id, s.id, at).await.unwrap());
+            sessions.push(s.id);
+        }
+        let all = feed(&store).await;
+        assert_eq!(all.len(), 5);
+        let first_two = store.revocations_since(0, 2).await.unwrap();
+        assert_eq!(first_two, all[..2]);
+        let rest = store.revocations_since(first_two[1].seq, 10).await.unwrap();
+        assert_eq!(rest, all[2..]);
+        assert!(
+            store
+                .revocations_since(all[4].seq, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let pruned = store
+            .prune_revocations(T0 + Duration::minutes(3))
+            .await
+            .unwrap();
+        assert_eq!(pruned, 3);
+        let left: Vec<Revoked> = feed(&store).await.into_iter().map(|r| r.what).collect();
+        assert_eq!(
+            left,
+            [Revoked::Session(sessions[3]), Revoked::Session(sessions[4])]
+        );
     }
 }

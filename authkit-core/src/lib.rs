@@ -52,8 +52,8 @@
 //! let Registration::Created { user, tokens } = auth.register(request, &ClientInfo::default()).await? else {
 //!     unreachable!("e-mail verification is not required by default");
 //! };
-//! let claims = auth.authenticate(&tokens.access_token).await?;
-//! assert_eq!(claims.sub, user.id);
+//! let caller = auth.authenticate(&tokens.access_token).await?;
+//! assert_eq!(caller.user_id, user.id);
 //!
 //! let rotated = auth.refresh(&tokens.refresh_token, &ClientInfo::default()).await?;
 //! assert_eq!(rotated.session_id, tokens.session_id);
@@ -84,13 +84,19 @@ pub mod memory;
 pub mod model;
 pub mod password;
 pub mod policy;
+pub mod principal;
+pub mod revocation;
 pub mod secret;
 pub mod store;
 pub mod token;
 
 pub use auth::{Auth, AuthBuilder, Registration};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{AuthConfig, AuthConfigBuilder, ConfigError, LoginThrottle, SessionCheck};
+pub use config::{
+    AuthConfig, AuthConfigBuilder, ConfigError, FeedMode, LoginThrottle, RevocationFeed,
+    SessionCheck, StaleAnswer,
+};
 pub use error::{AuthError, ErrorCode, Problem};
 pub use model::{ClientInfo, Role, Session, SessionId, User, UserId, UserStatus};
+pub use principal::Principal;
 pub use secret::SecretString;

@@ -10,9 +10,9 @@ use time::{Duration, OffsetDateTime};
 
 use crate::model::{PasswordHash, Role, Session, SessionId, User, UserId};
 use crate::store::{
-    CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore, RefreshTokenRecord, Rotation,
-    SessionRevocation, SessionStore, Store, StoreError, ThrottleStore, UniqueField, UserQuery,
-    UserStore, UserUpdate,
+    CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore, RefreshTokenRecord,
+    RevocationRecord, RevocationStore, Revoked, Rotation, SessionRevocation, SessionStore, Store,
+    StoreError, ThrottleStore, UniqueField, UserQuery, UserStore, UserUpdate,
 };
 use crate::token::TokenHash;
 
@@ -23,6 +23,8 @@ struct State {
     refresh_tokens: HashMap<TokenHash, RefreshToken>,
     one_time_tokens: HashMap<TokenHash, StoredOneTimeToken>,
     login_failures: HashMap<String, LoginFailures>,
+    revocations: Vec<RevocationRecord>,
+    last_seq: i64,
 }
 
 struct RefreshToken {
@@ -60,14 +62,38 @@ impl State {
             SessionRevocation::All => None,
             SessionRevocation::AllExcept(id) => Some(id),
         };
-        let mut revoked = 0;
-        for s in self.sessions.values_mut() {
-            if s.user_id == user_id && s.revoked_at.is_none() && Some(s.id) != keep {
-                s.revoked_at = Some(now);
-                revoked += 1;
-            }
+        let ids: Vec<SessionId> = self
+            .sessions
+            .values()
+            .filter(|s| s.user_id == user_id && s.revoked_at.is_none() && Some(s.id) != keep)
+            .map(|s| s.id)
+            .collect();
+        for id in &ids {
+            self.revoke_one(user_id, *id, now);
         }
-        revoked
+        ids.len() as u64
+    }
+
+    /// Revokes one unrevoked session of `user_id` and records it; `false` when there is none.
+    fn revoke_one(&mut self, user_id: UserId, id: SessionId, now: OffsetDateTime) -> bool {
+        match self.sessions.get_mut(&id) {
+            Some(s) if s.user_id == user_id && s.revoked_at.is_none() => {
+                s.revoked_at = Some(now);
+                self.record(user_id, Revoked::Session(id), now);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn record(&mut self, user_id: UserId, what: Revoked, at: OffsetDateTime) {
+        self.last_seq += 1;
+        self.revocations.push(RevocationRecord {
+            seq: self.last_seq,
+            user_id,
+            what,
+            at,
+        });
     }
 
     fn active_session_mut(&mut self, id: SessionId, now: OffsetDateTime) -> Option<&mut Session> {
@@ -179,7 +205,11 @@ impl UserStore for MemoryStore {
             user.status = status;
         }
         user.updated_at = now;
-        Ok(Some(user.clone()))
+        let user = user.clone();
+        if let Some(role) = &update.role {
+            state.record(id, Revoked::Role(role.clone()), now);
+        }
+        Ok(Some(user))
     }
 
     async fn set_password_hash(
@@ -249,11 +279,12 @@ impl UserStore for MemoryStore {
         Ok(Some(user.clone()))
     }
 
-    async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
+    async fn delete_user(&self, id: UserId, now: OffsetDateTime) -> Result<bool, StoreError> {
         let mut state = self.lock();
         if state.users.remove(&id).is_none() {
             return Ok(false);
         }
+        state.record(id, Revoked::Account, now);
         state.sessions.retain(|_, s| s.user_id != id);
         let sessions = &state.sessions;
         let orphaned: Vec<TokenHash> = state
@@ -364,7 +395,7 @@ impl SessionStore for MemoryStore {
         }))
     }
 
-    async fn add_refresh_token(
+    async fn reissue_refresh_token(
         &self,
         session_id: SessionId,
         hash: &TokenHash,
@@ -377,6 +408,11 @@ impl SessionStore for MemoryStore {
         };
         session.last_used_at = now;
         session.idle_expires_at = idle_expires_at;
+        for token in state.refresh_tokens.values_mut() {
+            if token.session_id == session_id && token.used_at.is_none() {
+                token.used_at = Some(now);
+            }
+        }
         state.refresh_tokens.insert(
             *hash,
             RefreshToken {
@@ -413,14 +449,7 @@ impl SessionStore for MemoryStore {
         id: SessionId,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut state = self.lock();
-        match state.sessions.get_mut(&id) {
-            Some(s) if s.user_id == user_id && s.revoked_at.is_none() => {
-                s.revoked_at = Some(now);
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
+        Ok(self.lock().revoke_one(user_id, id, now))
     }
 
     async fn revoke_sessions(
@@ -430,6 +459,31 @@ impl SessionStore for MemoryStore {
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
         Ok(self.lock().revoke(user_id, revocation, now))
+    }
+}
+
+#[async_trait]
+impl RevocationStore for MemoryStore {
+    async fn revocations_since(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<RevocationRecord>, StoreError> {
+        let state = self.lock();
+        // Records are pushed in `seq` order, so the ones after `after` are a suffix.
+        let start = state.revocations.partition_point(|r| r.seq <= after);
+        Ok(state.revocations[start..]
+            .iter()
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn prune_revocations(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        let len = state.revocations.len();
+        state.revocations.retain(|r| r.at >= before);
+        Ok((len - state.revocations.len()) as u64)
     }
 }
 

@@ -1,8 +1,8 @@
 //! The storage traits: what a backend must do, and the atomicity each method promises.
 //!
 //! Flows reach storage only through these traits. A backend implements [`UserStore`],
-//! [`SessionStore`], [`OneTimeTokenStore`] and [`ThrottleStore`], then [`Store`] to tie them
-//! together. Every "exactly one winner" promise below must hold across processes sharing one
+//! [`SessionStore`], [`OneTimeTokenStore`], [`ThrottleStore`] and [`RevocationStore`], then
+//! [`Store`] to tie them together. Every "exactly one winner" promise below must hold across processes sharing one
 //! database: implement it as one conditional `UPDATE`/`DELETE` checked by its affected row count,
 //! never as a read followed by a write.
 //!
@@ -197,7 +197,9 @@ pub trait UserStore: Send + Sync {
     async fn user_by_username(&self, username_canonical: &str) -> Result<Option<User>, StoreError>;
 
     /// Applies `update` (and the session revocation it asks for) in one transaction and returns
-    /// the updated user, or `None` when there is no such user.
+    /// the updated user, or `None` when there is no such user. In the same transaction it
+    /// records a [`Revoked::Role`] with the new role when `update.role` is set, and a
+    /// [`Revoked::Session`] per session it revokes.
     async fn update_user(
         &self,
         id: UserId,
@@ -215,16 +217,18 @@ pub trait UserStore: Send + Sync {
 
     /// Applies a [`CredentialChange`] in one transaction and returns the updated user; `None`
     /// when the user is gone or the token to consume is not consumable. Of N concurrent changes
-    /// consuming one token, exactly one returns `Some`.
+    /// consuming one token, exactly one returns `Some`. Every session it revokes is recorded as
+    /// a [`RevocationRecord`] in the same transaction.
     async fn apply_credential_change(
         &self,
         change: &CredentialChange,
         now: OffsetDateTime,
     ) -> Result<Option<User>, StoreError>;
 
-    /// Deletes the user with their sessions, refresh tokens and one-time tokens. `false` when
-    /// there was no such user.
-    async fn delete_user(&self, id: UserId) -> Result<bool, StoreError>;
+    /// Deletes the user with their sessions, refresh tokens and one-time tokens, recording a
+    /// [`Revoked::Account`] record in the same transaction.
+    /// `false` when there was no such user.
+    async fn delete_user(&self, id: UserId, now: OffsetDateTime) -> Result<bool, StoreError>;
 
     /// A page of users ordered by id.
     async fn list_users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError>;
@@ -259,9 +263,12 @@ pub trait SessionStore: Send + Sync {
         hash: &TokenHash,
     ) -> Result<Option<RefreshTokenRecord>, StoreError>;
 
-    /// Adds a further token to a session active at `now` (the grace-window branch) and pushes
-    /// its idle expiry; `false` when the session is not active.
-    async fn add_refresh_token(
+    /// The grace-window branch of a refresh: if the session is active at `now`, retires its
+    /// unused refresh tokens (marks them used at `now`), adds `hash` as its one live token and
+    /// pushes its idle expiry, in one transaction; `false` (nothing changed) when it is not
+    /// active. Afterwards the family has exactly one live token, also when N retries of one
+    /// token run at once.
+    async fn reissue_refresh_token(
         &self,
         session_id: SessionId,
         hash: &TokenHash,
@@ -279,7 +286,8 @@ pub trait SessionStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<Vec<Session>, StoreError>;
 
-    /// Revokes one of the user's sessions; `false` when it is not theirs or already revoked.
+    /// Revokes one of the user's sessions and records a [`RevocationRecord`] for it, in one
+    /// transaction; `false` (nothing recorded) when it is not theirs or already revoked.
     async fn revoke_session(
         &self,
         user_id: UserId,
@@ -287,7 +295,8 @@ pub trait SessionStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// Revokes the user's sessions (all, or all but one); returns how many were revoked.
+    /// Revokes the user's sessions (all, or all but one), recording a [`RevocationRecord`] for
+    /// each in the same transaction; returns how many were revoked.
     async fn revoke_sessions(
         &self,
         user_id: UserId,
@@ -336,9 +345,70 @@ pub trait ThrottleStore: Send + Sync {
     async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError>;
 }
 
+/// What was taken away, as the revoking methods record it: the feed every instance reads to
+/// keep its [revocation view](crate::revocation) current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationRecord {
+    /// Assigned by the store when the record is written: increasing, unique, possibly with
+    /// gaps, and (on a store with concurrent writers) not always committed in order.
+    pub seq: i64,
+    /// The account concerned.
+    pub user_id: UserId,
+    /// What was revoked.
+    pub what: Revoked,
+    /// When it was recorded (the flow's clock).
+    pub at: OffsetDateTime,
+}
+
+/// What a [`RevocationRecord`] takes away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revoked {
+    /// Every access token of this session (logout, session revoke, logout-all, password
+    /// change or reset, disabling: one record per session).
+    Session(SessionId),
+    /// Every access token of the account, which was deleted (ids are never reused).
+    Account,
+    /// The account's role changed to this one; tokens minted before carry the old one.
+    Role(Role),
+}
+
+/// Notices that revocation records were written, for stores that can push them (PostgreSQL's
+/// `LISTEN`/`NOTIFY`).
+#[async_trait]
+pub trait RevocationListener: Send {
+    /// Waits for the next notice. An error means the subscription lost its connection and
+    /// notices may have been missed: read the feed, then call again to reconnect.
+    async fn notified(&mut self) -> Result<(), StoreError>;
+}
+
+/// The revocation feed: the records written by the revoking methods of [`UserStore`] and
+/// [`SessionStore`], always in the same transaction as the change they describe.
+#[async_trait]
+pub trait RevocationStore: Send + Sync {
+    /// The records with `seq > after`, in ascending `seq`, at most `limit` of them. A record
+    /// committed late by a concurrent writer may carry a `seq` below one already returned;
+    /// readers look behind gaps for a while (the revocation view does).
+    async fn revocations_since(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<RevocationRecord>, StoreError>;
+
+    /// Deletes the records written before `before`; how many.
+    async fn prune_revocations(&self, before: OffsetDateTime) -> Result<u64, StoreError>;
+
+    /// A push subscription to new records, where the backend has one; `None` (the default)
+    /// means the feed is read by polling alone.
+    async fn listen(&self) -> Result<Option<Box<dyn RevocationListener>>, StoreError> {
+        Ok(None)
+    }
+}
+
 /// Everything a flow needs from storage.
 #[async_trait]
-pub trait Store: UserStore + SessionStore + OneTimeTokenStore + ThrottleStore {
+pub trait Store:
+    UserStore + SessionStore + OneTimeTokenStore + ThrottleStore + RevocationStore
+{
     /// Checks the backend answers (readiness). The default always succeeds.
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())

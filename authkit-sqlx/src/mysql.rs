@@ -83,6 +83,13 @@ pub(crate) mod sql {
     pub(crate) const RECORD_LOGIN_FAILURE_RETURNS_COUNT: bool = false;
 }
 
+/// No push on MySQL/MariaDB: the revocation feed is polled.
+async fn listen(
+    _pool: &sqlx::Pool<sqlx::MySql>,
+) -> Result<Option<Box<dyn authkit_core::store::RevocationListener>>, StoreError> {
+    Ok(None)
+}
+
 impl_store! {
     store: MySqlStore,
     database: sqlx::MySql,

@@ -7,11 +7,15 @@
 
 use std::str::FromStr;
 
-use authkit_core::store::StoreError;
-use sqlx::postgres::{PgConnectOptions, PgPool};
+use async_trait::async_trait;
+use authkit_core::store::{RevocationListener, StoreError};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool};
 
 use crate::StoreOptions;
-use crate::shared::connect_error;
+use crate::shared::{connect_error, store_error};
+
+/// The channel the `revocations` insert trigger notifies (see the migration).
+const REVOCATION_CHANNEL: &str = "authkit_revocations";
 
 /// The embedded migrations (`migrations/postgres`).
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -144,6 +148,37 @@ pub(crate) mod sql {
          last_failure_at = excluded.last_failure_at \
          RETURNING failures";
     pub(crate) const RECORD_LOGIN_FAILURE_RETURNS_COUNT: bool = true;
+}
+
+/// Subscribes to the `revocations` trigger's notices on a connection of its own.
+async fn listen(pool: &PgPool) -> Result<Option<Box<dyn RevocationListener>>, StoreError> {
+    let mut listener = PgListener::connect_with(pool).await.map_err(store_error)?;
+    listener
+        .listen(REVOCATION_CHANNEL)
+        .await
+        .map_err(store_error)?;
+    Ok(Some(Box::new(PgRevocations(listener))))
+}
+
+/// A `LISTEN authkit_revocations` connection.
+struct PgRevocations(PgListener);
+
+#[async_trait]
+impl RevocationListener for PgRevocations {
+    async fn notified(&mut self) -> Result<(), StoreError> {
+        match self.0.try_recv().await {
+            Ok(Some(_)) => {
+                // One read covers every notice that arrived meanwhile.
+                while self.0.next_buffered().is_some() {}
+                Ok(())
+            }
+            // The connection is gone: the caller reads the feed and subscribes again.
+            Ok(None) => Err(StoreError::Unavailable(
+                "the revocation subscription lost its connection".into(),
+            )),
+            Err(error) => Err(store_error(error)),
+        }
+    }
 }
 
 impl_store! {

@@ -15,7 +15,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use authkit_core::model::{PasswordHash, Role, Session, User, UserStatus};
-use authkit_core::store::{LoginFailures, OneTimeToken, StoreError, TokenPurpose, UniqueField};
+use authkit_core::store::{
+    LoginFailures, OneTimeToken, RevocationRecord, Revoked, StoreError, TokenPurpose, UniqueField,
+};
 use authkit_core::token::TokenHash;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -168,6 +170,36 @@ impl OneTimeTokenRow {
             new_email: self.new_email,
             created_at: from_micros(self.created_at)?,
             expires_at: from_micros(self.expires_at)?,
+        })
+    }
+}
+
+/// A `revocations` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RevocationRow {
+    seq: i64,
+    kind: String,
+    user_id: Uuid,
+    session_id: Option<Uuid>,
+    role: Option<String>,
+    created_at: i64,
+}
+
+impl RevocationRow {
+    pub(crate) fn into_record(self) -> Result<RevocationRecord, sqlx::Error> {
+        let what = match (self.kind.as_str(), self.session_id, self.role) {
+            ("session", Some(session_id), _) => Revoked::Session(session_id),
+            ("account", _, _) => Revoked::Account,
+            ("role", _, Some(role)) => {
+                Revoked::Role(Role::new(role).map_err(|e| corrupt(e.to_string()))?)
+            }
+            (kind, ..) => return Err(corrupt(format!("malformed revocation of kind {kind:?}"))),
+        };
+        Ok(RevocationRecord {
+            seq: self.seq,
+            user_id: self.user_id,
+            what,
+            at: from_micros(self.created_at)?,
         })
     }
 }
@@ -469,12 +501,39 @@ macro_rules! portable_sql {
              WHERE user_id = ? AND revoked_at IS NULL AND id <> ?"
         );
 
+        /// The revocation records of a change: one statement per kind of record.
+        pub(crate) const RECORD_SESSION_REVOKED: &str = $placeholders!(
+            "INSERT INTO revocations (kind, user_id, session_id, created_at) \
+             VALUES ('session', ?, ?, ?)"
+        );
+        /// Records the sessions of a user that this transaction revoked (at `now`).
+        pub(crate) const RECORD_SESSIONS_REVOKED_AT: &str = $placeholders!(
+            "INSERT INTO revocations (kind, user_id, session_id, created_at) \
+             SELECT 'session', user_id, id, ? FROM sessions WHERE user_id = ? AND revoked_at = ?"
+        );
+        pub(crate) const RECORD_ROLE_CHANGED: &str = $placeholders!(
+            "INSERT INTO revocations (kind, user_id, role, created_at) VALUES ('role', ?, ?, ?)"
+        );
+        pub(crate) const RECORD_ACCOUNT_DELETED: &str = $placeholders!(
+            "INSERT INTO revocations (kind, user_id, created_at) VALUES ('account', ?, ?)"
+        );
+        pub(crate) const REVOCATIONS_SINCE: &str = $placeholders!(
+            "SELECT seq, kind, user_id, session_id, role, created_at FROM revocations \
+             WHERE seq > ? ORDER BY seq LIMIT ?"
+        );
+        pub(crate) const PRUNE_REVOCATIONS: &str =
+            $placeholders!("DELETE FROM revocations WHERE created_at < ?");
+
         pub(crate) const INSERT_REFRESH_TOKEN: &str = $placeholders!(
             "INSERT INTO refresh_tokens (hash, session_id, created_at) VALUES (?, ?, ?)"
         );
         /// The single-use step of a rotation: matches only an unused token.
         pub(crate) const MARK_REFRESH_TOKEN_USED: &str = $placeholders!(
             "UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL"
+        );
+        /// Retires a family's live tokens (the grace-window reissue).
+        pub(crate) const RETIRE_LIVE_REFRESH_TOKENS: &str = $placeholders!(
+            "UPDATE refresh_tokens SET used_at = ? WHERE session_id = ? AND used_at IS NULL"
         );
         pub(crate) const REFRESH_TOKEN_SESSION: &str =
             $placeholders!("SELECT session_id FROM refresh_tokens WHERE hash = ?");
@@ -545,8 +604,9 @@ macro_rules! impl_store {
             use authkit_core::model::{PasswordHash, Role, Session, SessionId, User, UserId};
             use authkit_core::store::{
                 CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore,
-                RefreshTokenRecord, Rotation, SessionRevocation, SessionStore, Store, StoreError,
-                ThrottleStore, UniqueField, UserQuery, UserStore, UserUpdate,
+                RefreshTokenRecord, RevocationListener, RevocationRecord, RevocationStore,
+                Rotation, SessionRevocation, SessionStore, Store, StoreError, ThrottleStore,
+                UniqueField, UserQuery, UserStore, UserUpdate,
             };
             use authkit_core::token::TokenHash;
             use sqlx::{QueryBuilder, Transaction};
@@ -555,7 +615,8 @@ macro_rules! impl_store {
 
             use super::{$migrator, $sql, $store};
             use crate::shared::{
-                FailuresRow, OneTimeTokenRow, RefreshTokenRow, SessionRow, UserRow, count,
+                FailuresRow, OneTimeTokenRow, RefreshTokenRow, RevocationRow, SessionRow, UserRow,
+                count,
                 contains_pattern, duration_micros, micros, store_error, with_retries,
             };
             use crate::{Backend, SqlStore};
@@ -580,14 +641,14 @@ macro_rules! impl_store {
                 hash.as_bytes()
             }
 
-            /// Revokes sessions inside `tx`; how many.
+            /// Revokes sessions inside `tx` and records each; how many.
             async fn revoke_in(
                 tx: &mut Tx,
                 user_id: UserId,
                 which: SessionRevocation,
                 now: OffsetDateTime,
             ) -> Result<u64, sqlx::Error> {
-                let query = match which {
+                let update = match which {
                     SessionRevocation::None => return Ok(0),
                     SessionRevocation::All => sqlx::query($sql::REVOKE_ALL_SESSIONS)
                         .bind(micros(now))
@@ -599,7 +660,17 @@ macro_rules! impl_store {
                             .bind(keep)
                     }
                 };
-                Ok(query.execute(&mut **tx).await?.rows_affected())
+                let revoked = update.execute(&mut **tx).await?.rows_affected();
+                if revoked > 0 {
+                    // What this transaction revoked carries its `now`.
+                    sqlx::query($sql::RECORD_SESSIONS_REVOKED_AT)
+                        .bind(micros(now))
+                        .bind(user_id)
+                        .bind(micros(now))
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(revoked)
             }
 
             async fn user_in(tx: &mut Tx, id: UserId) -> Result<Option<User>, sqlx::Error> {
@@ -678,6 +749,14 @@ macro_rules! impl_store {
                     if query.build().execute(&mut *tx).await?.rows_affected() != 1 {
                         tx.rollback().await?;
                         return Ok(None);
+                    }
+                    if let Some(role) = &update.role {
+                        sqlx::query($sql::RECORD_ROLE_CHANGED)
+                            .bind(id)
+                            .bind(role.as_str())
+                            .bind(micros(now))
+                            .execute(&mut *tx)
+                            .await?;
                     }
                     if update.revoke_sessions {
                         revoke_in(&mut tx, id, SessionRevocation::All, now).await?;
@@ -835,7 +914,7 @@ macro_rules! impl_store {
                     Ok(Some(session))
                 }
 
-                async fn add_refresh_token_once(
+                async fn reissue_refresh_token_once(
                     &self,
                     session_id: SessionId,
                     hash: &TokenHash,
@@ -843,15 +922,78 @@ macro_rules! impl_store {
                     idle_expires_at: OffsetDateTime,
                 ) -> Result<bool, sqlx::Error> {
                     let mut tx = self.begin().await?;
+                    // The session row's lock orders concurrent reissues: each retires what the
+                    // one before it added.
                     if !Self::touch_active_session(&mut tx, session_id, now, idle_expires_at)
                         .await?
                     {
                         tx.rollback().await?;
                         return Ok(false);
                     }
+                    sqlx::query($sql::RETIRE_LIVE_REFRESH_TOKENS)
+                        .bind(micros(now))
+                        .bind(session_id)
+                        .execute(&mut *tx)
+                        .await?;
                     sqlx::query($sql::INSERT_REFRESH_TOKEN)
                         .bind(bytes(hash))
                         .bind(session_id)
+                        .bind(micros(now))
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(true)
+                }
+
+                async fn revoke_session_once(
+                    &self,
+                    user_id: UserId,
+                    id: SessionId,
+                    now: OffsetDateTime,
+                ) -> Result<bool, sqlx::Error> {
+                    let mut tx = self.begin().await?;
+                    let revoked = sqlx::query($sql::REVOKE_SESSION)
+                        .bind(micros(now))
+                        .bind(id)
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                        == 1;
+                    if !revoked {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    sqlx::query($sql::RECORD_SESSION_REVOKED)
+                        .bind(user_id)
+                        .bind(id)
+                        .bind(micros(now))
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(true)
+                }
+
+                async fn delete_user_once(
+                    &self,
+                    id: UserId,
+                    now: OffsetDateTime,
+                ) -> Result<bool, sqlx::Error> {
+                    let mut tx = self.begin().await?;
+                    // Sessions, their refresh tokens and one-time tokens go with the user
+                    // (ON DELETE CASCADE); the audit trail stays.
+                    let deleted = sqlx::query($sql::DELETE_USER)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                        > 0;
+                    if !deleted {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    sqlx::query($sql::RECORD_ACCOUNT_DELETED)
+                        .bind(id)
                         .bind(micros(now))
                         .execute(&mut *tx)
                         .await?;
@@ -1013,12 +1155,13 @@ macro_rules! impl_store {
                         .map_err(store_error)
                 }
 
-                async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
-                    // Sessions, their refresh tokens and one-time tokens go with the user
-                    // (ON DELETE CASCADE); the audit trail stays.
-                    with_retries(|| sqlx::query($sql::DELETE_USER).bind(id).execute(&self.pool))
+                async fn delete_user(
+                    &self,
+                    id: UserId,
+                    now: OffsetDateTime,
+                ) -> Result<bool, StoreError> {
+                    with_retries(|| self.delete_user_once(id, now))
                         .await
-                        .map(|done| done.rows_affected() > 0)
                         .map_err(store_error)
                 }
 
@@ -1103,7 +1246,7 @@ macro_rules! impl_store {
                         .map_err(store_error)
                 }
 
-                async fn add_refresh_token(
+                async fn reissue_refresh_token(
                     &self,
                     session_id: SessionId,
                     hash: &TokenHash,
@@ -1111,7 +1254,7 @@ macro_rules! impl_store {
                     idle_expires_at: OffsetDateTime,
                 ) -> Result<bool, StoreError> {
                     with_retries(|| {
-                        self.add_refresh_token_once(session_id, hash, now, idle_expires_at)
+                        self.reissue_refresh_token_once(session_id, hash, now, idle_expires_at)
                     })
                     .await
                     .map_err(store_error)
@@ -1149,16 +1292,9 @@ macro_rules! impl_store {
                     id: SessionId,
                     now: OffsetDateTime,
                 ) -> Result<bool, StoreError> {
-                    with_retries(|| {
-                        sqlx::query($sql::REVOKE_SESSION)
-                            .bind(micros(now))
-                            .bind(id)
-                            .bind(user_id)
-                            .execute(&self.pool)
-                    })
-                    .await
-                    .map(|done| done.rows_affected() == 1)
-                    .map_err(store_error)
+                    with_retries(|| self.revoke_session_once(user_id, id, now))
+                        .await
+                        .map_err(store_error)
                 }
 
                 async fn revoke_sessions(
@@ -1242,6 +1378,45 @@ macro_rules! impl_store {
                     .await
                     .map(drop)
                     .map_err(store_error)
+                }
+            }
+
+            #[async_trait]
+            impl RevocationStore for $store {
+                async fn revocations_since(
+                    &self,
+                    after: i64,
+                    limit: u32,
+                ) -> Result<Vec<RevocationRecord>, StoreError> {
+                    sqlx::query_as::<_, RevocationRow>($sql::REVOCATIONS_SINCE)
+                        .bind(after)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                        .and_then(|rows| {
+                            rows.into_iter().map(RevocationRow::into_record).collect()
+                        })
+                        .map_err(store_error)
+                }
+
+                async fn prune_revocations(
+                    &self,
+                    before: OffsetDateTime,
+                ) -> Result<u64, StoreError> {
+                    with_retries(|| {
+                        sqlx::query($sql::PRUNE_REVOCATIONS)
+                            .bind(micros(before))
+                            .execute(&self.pool)
+                    })
+                    .await
+                    .map(|done| done.rows_affected())
+                    .map_err(store_error)
+                }
+
+                async fn listen(
+                    &self,
+                ) -> Result<Option<Box<dyn RevocationListener>>, StoreError> {
+                    super::listen(&self.pool).await
                 }
             }
 

@@ -105,6 +105,13 @@ pub(crate) mod sql {
     pub(crate) const RECORD_LOGIN_FAILURE_RETURNS_COUNT: bool = true;
 }
 
+/// No push on SQLite: the revocation feed is polled.
+async fn listen(
+    _pool: &sqlx::Pool<sqlx::Sqlite>,
+) -> Result<Option<Box<dyn authkit_core::store::RevocationListener>>, StoreError> {
+    Ok(None)
+}
+
 impl_store! {
     store: SqliteStore,
     database: sqlx::Sqlite,

@@ -80,6 +80,7 @@ impl Auth {
             .await?
             .ok_or(AuthError::InvalidAccessToken("account gone"))?;
         self.clear_session_cache();
+        self.revoked(None).await;
         self.send_mail(Mail::password_changed(&user.email));
         self.emit(
             self.event(EventKind::PasswordChanged)
@@ -141,8 +142,9 @@ impl Auth {
         if !self.check_password(Some(&user), password).await? {
             return Err(AuthError::InvalidCredentials);
         }
-        self.inner.store.delete_user(user.id).await?;
+        self.inner.store.delete_user(user.id, self.now()).await?;
         self.clear_session_cache();
+        self.revoked(None).await;
         self.emit(
             self.event(EventKind::UserDeleted)
                 .user(user.id)

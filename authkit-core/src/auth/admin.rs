@@ -1,8 +1,11 @@
 //! Administration: list, read, update and delete accounts; seed the first admin.
 //!
-//! Every method takes the caller's claims and refuses non-admins with `forbidden`, so the rule
-//! holds even if an adapter forgets its guard. An admin cannot disable, demote or delete their
-//! own account here, so the last admin cannot lock everyone out by mistake.
+//! Every method takes the caller's claims and authorizes against the *stored* caller, never
+//! the token alone: the account must exist, be active and hold the `admin` role now, or the
+//! request is refused (401 for an account gone or disabled, 403 `forbidden` for any other
+//! role). So a token minted before a demotion, a disable or a deletion grants nothing, on any
+//! instance, even before the revocation view has caught up. An admin cannot disable, demote or
+//! delete their own account here, so the last admin cannot lock everyone out by mistake.
 
 use super::Auth;
 use crate::dto::{AdminListQuery, AdminUpdateRequest, UserPage, UserView, parse_cursor};
@@ -19,15 +22,17 @@ pub const DEFAULT_PAGE_SIZE: u32 = 50;
 /// Largest page size.
 pub const MAX_PAGE_SIZE: u32 = 100;
 
-fn require_admin(claims: &AccessClaims) -> Result<(), AuthError> {
-    if claims.role.is_admin() {
-        Ok(())
-    } else {
-        Err(AuthError::Forbidden)
-    }
-}
-
 impl Auth {
+    /// The caller as stored, if it is an active admin now.
+    async fn stored_admin(&self, claims: &AccessClaims) -> Result<User, AuthError> {
+        let caller = self.active_user(claims).await?;
+        if caller.role.is_admin() {
+            Ok(caller)
+        } else {
+            Err(AuthError::Forbidden)
+        }
+    }
+
     /// A page of users (`GET /auth/admin/users`), ordered by creation, filtered by role, status
     /// and a case-insensitive search of address and username.
     pub async fn admin_list_users(
@@ -35,7 +40,7 @@ impl Auth {
         claims: &AccessClaims,
         query: &AdminListQuery,
     ) -> Result<UserPage, AuthError> {
-        require_admin(claims)?;
+        self.stored_admin(claims).await?;
         let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
             return Err(AuthError::Validation(format!(
@@ -95,7 +100,7 @@ impl Auth {
         claims: &AccessClaims,
         id: UserId,
     ) -> Result<User, AuthError> {
-        require_admin(claims)?;
+        self.stored_admin(claims).await?;
         self.inner
             .store
             .user_by_id(id)
@@ -111,7 +116,7 @@ impl Auth {
         id: UserId,
         req: AdminUpdateRequest,
     ) -> Result<User, AuthError> {
-        require_admin(claims)?;
+        self.stored_admin(claims).await?;
         if req.role.is_none() && req.status.is_none() {
             return Err(AuthError::Validation(
                 "give `role`, `status` or both".into(),
@@ -139,6 +144,9 @@ impl Auth {
         if update.revoke_sessions {
             self.clear_session_cache();
         }
+        if update.revoke_sessions || update.role.is_some() {
+            self.revoked(None).await;
+        }
         let detail = format!(
             "by={} role={} status={}",
             claims.sub,
@@ -160,16 +168,17 @@ impl Auth {
         claims: &AccessClaims,
         id: UserId,
     ) -> Result<(), AuthError> {
-        require_admin(claims)?;
+        self.stored_admin(claims).await?;
         if id == claims.sub {
             return Err(AuthError::Validation(
                 "an admin cannot delete their own account here; use DELETE /auth/me".into(),
             ));
         }
-        if !self.inner.store.delete_user(id).await? {
+        if !self.inner.store.delete_user(id, self.now()).await? {
             return Err(AuthError::NotFound);
         }
         self.clear_session_cache();
+        self.revoked(None).await;
         self.emit(
             self.event(EventKind::UserDeleted)
                 .user(id)

@@ -8,6 +8,7 @@
 
 mod account;
 mod admin;
+mod feed;
 mod login;
 mod recovery;
 mod session;
@@ -27,6 +28,7 @@ use crate::jwt::{AccessClaims, JwtCodec};
 use crate::mail::{ConsoleMailer, Mail, Mailer};
 use crate::model::{ClientInfo, Session, SessionId, User, UserStatus, new_id};
 use crate::password::{PasswordHasher, Verification};
+use crate::revocation::Revocations;
 use crate::secret::SecretString;
 use crate::store::Store;
 use crate::token::OpaqueToken;
@@ -62,8 +64,8 @@ pub use login::Registration;
 ///     password: "a long and unusual passphrase".into(),
 /// };
 /// let tokens = auth.login(login, &ClientInfo::default()).await?;
-/// let claims = auth.authenticate(&tokens.access_token).await?;
-/// assert_eq!(claims.role.as_str(), "user");
+/// let caller = auth.authenticate(&tokens.access_token).await?;
+/// assert_eq!(caller.role().as_str(), "user");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
@@ -81,6 +83,8 @@ struct Inner {
     events: Arc<dyn EventSink>,
     clock: Arc<dyn Clock>,
     session_cache: Mutex<HashMap<SessionId, (bool, OffsetDateTime)>>,
+    /// The revocation view; `None` when the feed is off.
+    revocations: Option<Revocations>,
 }
 
 impl fmt::Debug for Auth {
@@ -119,7 +123,9 @@ impl AuthBuilder {
         self
     }
 
-    /// The service.
+    /// The service. Inside a Tokio runtime this also starts the task that keeps its
+    /// [revocation view](crate::revocation) current; otherwise the first authentication in
+    /// a runtime starts it.
     pub fn build(self) -> Auth {
         let c = &self.config;
         let jwt = JwtCodec::new(
@@ -131,7 +137,11 @@ impl AuthBuilder {
         )
         .with_verified_cache(c.verified_token_cache);
         let hasher = PasswordHasher::new(c.hash_params, c.hash_concurrency);
-        Auth {
+        // A record matters while a token minted before it can be valid: lifetime + leeway
+        // (+1 s for the whole-second rounding of `iat`).
+        let horizon = (c.access_ttl + c.leeway).whole_seconds() + 1;
+        let revocations = Revocations::new(c.revocation_feed, horizon);
+        let auth = Auth {
             inner: Arc::new(Inner {
                 jwt,
                 hasher,
@@ -141,8 +151,13 @@ impl AuthBuilder {
                 events: self.events,
                 clock: self.clock,
                 session_cache: Mutex::new(HashMap::new()),
+                revocations,
             }),
+        };
+        if let Some(revocations) = &auth.inner.revocations {
+            auth.start_feed(revocations);
         }
+        auth
     }
 }
 

@@ -177,6 +177,7 @@ impl Auth {
             .await?
             .ok_or(AuthError::InvalidToken)?;
         self.clear_session_cache();
+        self.revoked(None).await;
         self.send_mail(Mail::password_changed(&user.email));
         self.emit(self.event(EventKind::PasswordReset).user(user.id))
             .await;

@@ -19,6 +19,8 @@ use crate::error::AuthError;
 use crate::events::EventKind;
 use crate::jwt::AccessClaims;
 use crate::model::{ClientInfo, Session, SessionId, UserStatus};
+use crate::principal::Principal;
+use crate::revocation::Verdict;
 use crate::store::{RefreshTokenRecord, Rotation, SessionRevocation};
 use crate::token::OpaqueToken;
 
@@ -90,10 +92,12 @@ impl Auth {
         }
         let grace = self.inner.config.refresh_grace;
         if grace.is_positive() && now - used_at < grace {
+            // A retry by a client that lost the answer: the token it never got is retired, so
+            // the family still has exactly one live token.
             let added = self
                 .inner
                 .store
-                .add_refresh_token(session.id, &rotation.new, now, rotation.idle_expires_at)
+                .reissue_refresh_token(session.id, &rotation.new, now, rotation.idle_expires_at)
                 .await?;
             if added {
                 let mut session = session;
@@ -128,6 +132,7 @@ impl Auth {
             .await?;
         self.forget_session(session.id);
         if revoked {
+            self.revoked(Some(session.id)).await;
             self.emit(
                 self.event(EventKind::SessionRevoked)
                     .user(session.user_id)
@@ -140,7 +145,7 @@ impl Auth {
     }
 
     /// Validates an access token: signature, algorithm, `typ`, issuer, audience, expiry. Pure
-    /// and synchronous; it does not consult the store even under [`SessionCheck::Store`] (use
+    /// and synchronous; it consults neither the revocation view nor the store (use
     /// [`authenticate`](Self::authenticate) for that). The claims are shared with the
     /// verified-token cache, so a token seen before is not copied.
     pub fn validate_access_token(&self, token: &str) -> Result<Arc<AccessClaims>, AuthError> {
@@ -149,19 +154,25 @@ impl Auth {
             .validate_shared_at(token, self.inner.clock.unix_seconds())
     }
 
-    /// Authenticates without waiting when no I/O is needed: `Some(result)` under
-    /// [`SessionCheck::Stateless`], `None` when the session must be checked in the store (then
-    /// call [`authenticate`](Self::authenticate)). Lets adapters answer on the spot.
-    pub fn authenticate_now(&self, token: &str) -> Option<Result<Arc<AccessClaims>, AuthError>> {
-        match self.inner.config.session_check {
-            SessionCheck::Stateless => Some(self.validate_access_token(token)),
-            SessionCheck::Store { .. } => None,
+    /// Authenticates without waiting when no I/O is needed, which is the steady state:
+    /// validates the token and checks it against the in-memory revocation view. `None` when
+    /// I/O is needed first (the view was never read, or [`SessionCheck::Store`] is on): then
+    /// call [`authenticate`](Self::authenticate). Lets adapters answer on the spot.
+    pub fn authenticate_now(&self, token: &str) -> Option<Result<Principal, AuthError>> {
+        if let SessionCheck::Store { .. } = self.inner.config.session_check {
+            return None;
+        }
+        match self.validate_access_token(token) {
+            Ok(claims) => self.judge(claims),
+            Err(err) => Some(Err(err)),
         }
     }
 
-    /// Authenticates a bearer token: validates it and, under [`SessionCheck::Store`], checks
-    /// its session is still live (cached briefly in-process).
-    pub async fn authenticate(&self, token: &str) -> Result<Arc<AccessClaims>, AuthError> {
+    /// Authenticates a bearer token: validates it, checks it against the revocation view (a
+    /// revoked session is `invalid_access_token`; a changed role is the caller's
+    /// [`role`](Principal::role) at once) and, under [`SessionCheck::Store`], checks its session
+    /// in the store (cached briefly in-process).
+    pub async fn authenticate(&self, token: &str) -> Result<Principal, AuthError> {
         let claims = self.validate_access_token(token)?;
         if let SessionCheck::Store { cache_ttl } = self.inner.config.session_check {
             let now = self.now();
@@ -183,7 +194,29 @@ impl Auth {
                 return Err(AuthError::InvalidAccessToken("session revoked or expired"));
             }
         }
-        Ok(claims)
+        if let Some(verdict) = self.judge(Arc::clone(&claims)) {
+            return verdict;
+        }
+        // The view was never read: read it before the first answer.
+        self.sync_revocations()
+            .await
+            .map_err(|_| self.stale_error())?;
+        self.judge(claims)
+            .unwrap_or_else(|| Err(self.stale_error()))
+    }
+
+    /// What the revocation view says of validated claims; `None` when it was never read.
+    fn judge(&self, claims: Arc<AccessClaims>) -> Option<Result<Principal, AuthError>> {
+        let Some(revocations) = &self.inner.revocations else {
+            return Some(Ok(Principal::from(claims)));
+        };
+        self.start_feed(revocations);
+        match revocations.check(&claims) {
+            Verdict::Live(role) => Some(Ok(Principal::with_role(claims, role))),
+            Verdict::Revoked => Some(Err(AuthError::InvalidAccessToken("session revoked"))),
+            Verdict::Stale => Some(Err(self.stale_error())),
+            Verdict::Unsynced => None,
+        }
     }
 
     fn cached_session(
@@ -242,6 +275,7 @@ impl Auth {
             .await?;
         self.forget_session(claims.sid);
         if revoked {
+            self.revoked(Some(claims.sid)).await;
             self.emit(
                 self.event(EventKind::SessionRevoked)
                     .user(claims.sub)
@@ -261,6 +295,7 @@ impl Auth {
             .revoke_sessions(claims.sub, SessionRevocation::All, self.now())
             .await?;
         self.clear_session_cache();
+        self.revoked(None).await;
         self.emit(
             self.event(EventKind::SessionRevoked)
                 .user(claims.sub)
@@ -299,6 +334,7 @@ impl Auth {
             return Err(AuthError::NotFound);
         }
         self.forget_session(id);
+        self.revoked(Some(id)).await;
         self.emit(
             self.event(EventKind::SessionRevoked)
                 .user(claims.sub)

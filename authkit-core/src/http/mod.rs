@@ -11,7 +11,6 @@ mod openapi;
 mod rate_limit;
 
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -25,11 +24,12 @@ use crate::dto::{
     ResetPasswordRequest, TokenPair, TokenRequest, UpdateMeRequest, UserView, VerifyEmailRequest,
 };
 use crate::error::{AuthError, ErrorCode, PROBLEM_CONTENT_TYPE, Problem, retry_after_secs};
-use crate::jwt::AccessClaims;
 use crate::model::ClientInfo;
 
 pub use client_ip::{InvalidIpNet, IpNet, TrustedProxies};
 pub use rate_limit::RateLimiter;
+
+pub use crate::principal::Principal;
 
 /// Largest request body the auth routes accept (16 KiB); larger bodies get 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -303,36 +303,6 @@ impl HttpResponse {
     }
 }
 
-/// The authenticated caller, as adapters hand it to application handlers (each adapter wraps
-/// it in its own extractor type, which dereferences to this). Cheap to clone: the claims are
-/// shared, with the verified-token cache among others.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    /// The account.
-    pub user_id: crate::model::UserId,
-    /// The session the token belongs to.
-    pub session_id: crate::model::SessionId,
-    /// Every claim of the token.
-    pub claims: Arc<AccessClaims>,
-}
-
-impl Principal {
-    /// The role in the token.
-    pub fn role(&self) -> &crate::model::Role {
-        &self.claims.role
-    }
-}
-
-impl From<Arc<AccessClaims>> for Principal {
-    fn from(claims: Arc<AccessClaims>) -> Self {
-        Self {
-            user_id: claims.sub,
-            session_id: claims.sid,
-            claims,
-        }
-    }
-}
-
 /// A set of roles an application defines, for the adapters' `RequireRole<R>` extractors; the
 /// same type works with every adapter.
 ///
@@ -415,14 +385,13 @@ impl HttpApi {
         &self,
         authorization: Option<&str>,
     ) -> Result<Principal, HttpResponse> {
-        self.claims(authorization)
+        self.caller(authorization)
             .await
-            .map(Principal::from)
             .map_err(|e| HttpResponse::from_error(&e))
     }
 
-    /// [`authenticate`](Self::authenticate) without waiting, when no I/O is needed
-    /// (`SessionCheck::Stateless`); `None` when the session must be checked in the store.
+    /// [`authenticate`](Self::authenticate) without waiting, when no I/O is needed (the steady
+    /// state); `None` when it is (see [`Auth::authenticate_now`]).
     pub fn authenticate_now(
         &self,
         authorization: Option<&str>,
@@ -431,16 +400,16 @@ impl HttpApi {
             Ok(token) => token,
             Err(err) => return Some(Err(HttpResponse::from_error(&err))),
         };
-        self.inner.auth.authenticate_now(token).map(|result| {
-            result
-                .map(Principal::from)
-                .map_err(|e| HttpResponse::from_error(&e))
-        })
+        self.inner
+            .auth
+            .authenticate_now(token)
+            .map(|result| result.map_err(|e| HttpResponse::from_error(&e)))
     }
 
-    /// Checks `claims` hold one of `roles`: `Ok`, or the 403 answer (`insufficient_scope`).
-    pub fn require_role(claims: &AccessClaims, roles: &[&str]) -> Result<(), HttpResponse> {
-        if roles.contains(&claims.role.as_str()) {
+    /// Checks the caller holds one of `roles` (its current role, see [`Principal::role`]):
+    /// `Ok`, or the 403 answer (`insufficient_scope`).
+    pub fn require_role(caller: &Principal, roles: &[&str]) -> Result<(), HttpResponse> {
+        if caller.has_any_role(roles) {
             Ok(())
         } else {
             Err(HttpResponse::from_error(&AuthError::Forbidden))
@@ -503,30 +472,37 @@ impl HttpApi {
                 tokens(&auth.refresh(body.refresh_token.expose(), client).await?)
             }
             Route::Logout => {
-                auth.logout(&*self.claims(req.authorization).await?).await?;
-                HttpResponse::no_content()
-            }
-            Route::LogoutAll => {
-                auth.logout_all(&*self.claims(req.authorization).await?)
+                auth.logout(&self.caller(req.authorization).await?.claims)
                     .await?;
                 HttpResponse::no_content()
             }
-            Route::GetMe => ok_user(auth.me(&*self.claims(req.authorization).await?).await?),
+            Route::LogoutAll => {
+                auth.logout_all(&self.caller(req.authorization).await?.claims)
+                    .await?;
+                HttpResponse::no_content()
+            }
+            Route::GetMe => ok_user(
+                auth.me(&self.caller(req.authorization).await?.claims)
+                    .await?,
+            ),
             Route::UpdateMe => {
-                let claims = self.claims(req.authorization).await?;
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
                 let body: UpdateMeRequest = json_body(req)?;
-                ok_user(auth.update_me(&claims, body).await?)
+                ok_user(auth.update_me(claims, body).await?)
             }
             Route::DeleteMe => {
-                let claims = self.claims(req.authorization).await?;
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
                 let body: DeleteMeRequest = json_body(req)?;
-                auth.delete_me(&claims, &body.password).await?;
+                auth.delete_me(claims, &body.password).await?;
                 HttpResponse::no_content()
             }
             Route::ChangePassword => {
-                let claims = self.claims(req.authorization).await?;
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
                 let body: ChangePasswordRequest = json_body(req)?;
-                auth.change_password(&claims, body).await?;
+                auth.change_password(claims, body).await?;
                 HttpResponse::no_content()
             }
             Route::ResetRequest => {
@@ -550,44 +526,50 @@ impl HttpApi {
                 ok_user(auth.verify_email(&body.token).await?)
             }
             Route::ChangeEmail => {
-                let claims = self.claims(req.authorization).await?;
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
                 let body: ChangeEmailRequest = json_body(req)?;
-                auth.request_email_change(&claims, body).await?;
+                auth.request_email_change(claims, body).await?;
                 HttpResponse::accepted()
             }
             Route::ListSessions => HttpResponse::json(
                 200,
                 &auth
-                    .sessions(&*self.claims(req.authorization).await?)
+                    .sessions(&self.caller(req.authorization).await?.claims)
                     .await?,
             ),
             Route::RevokeSession => {
-                let claims = self.claims(req.authorization).await?;
-                auth.revoke_own_session(&claims, path_id(req)?).await?;
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
+                auth.revoke_own_session(claims, path_id(req)?).await?;
                 HttpResponse::no_content()
             }
             Route::AdminListUsers => {
-                let claims = self.claims(req.authorization).await?;
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
                 let query: AdminListQuery = serde_urlencoded::from_str(req.query.unwrap_or(""))
                     .map_err(|e| AuthError::Validation(format!("query: {e}")))?;
-                HttpResponse::json(200, &auth.admin_list_users(&claims, &query).await?)
+                HttpResponse::json(200, &auth.admin_list_users(claims, &query).await?)
             }
             Route::AdminGetUser => {
-                let claims = self.claims(req.authorization).await?;
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
                 ok_user(
-                    auth.admin_get_user(&claims, admin_target(&claims, req)?)
+                    auth.admin_get_user(claims, admin_target(&caller, req)?)
                         .await?,
                 )
             }
             Route::AdminUpdateUser => {
-                let claims = self.claims(req.authorization).await?;
-                let id = admin_target(&claims, req)?;
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
+                let id = admin_target(&caller, req)?;
                 let body: AdminUpdateRequest = json_body(req)?;
-                ok_user(auth.admin_update_user(&claims, id, body).await?)
+                ok_user(auth.admin_update_user(claims, id, body).await?)
             }
             Route::AdminDeleteUser => {
-                let claims = self.claims(req.authorization).await?;
-                auth.admin_delete_user(&claims, admin_target(&claims, req)?)
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
+                auth.admin_delete_user(claims, admin_target(&caller, req)?)
                     .await?;
                 HttpResponse::no_content()
             }
@@ -614,8 +596,8 @@ impl HttpApi {
         })
     }
 
-    /// The claims of the bearer token in an `Authorization` header value.
-    async fn claims(&self, authorization: Option<&str>) -> Result<Arc<AccessClaims>, AuthError> {
+    /// The caller behind the bearer token in an `Authorization` header value.
+    async fn caller(&self, authorization: Option<&str>) -> Result<Principal, AuthError> {
         let token = bearer_token(authorization)?;
         self.inner.auth.authenticate(token).await
     }
@@ -765,8 +747,9 @@ fn path_id(req: &HttpRequest<'_>) -> Result<Uuid, AuthError> {
 }
 
 /// The `{id}` of an admin route; checked after the role, so a non-admin learns nothing from it.
-fn admin_target(claims: &AccessClaims, req: &HttpRequest<'_>) -> Result<Uuid, AuthError> {
-    if !claims.role.is_admin() {
+/// (The flow checks the stored caller too.)
+fn admin_target(caller: &Principal, req: &HttpRequest<'_>) -> Result<Uuid, AuthError> {
+    if !caller.role().is_admin() {
         return Err(AuthError::Forbidden);
     }
     path_id(req)

@@ -564,6 +564,9 @@ pub struct AccessClaims {
     pub exp: i64,
     /// Unique token id (UUID v7).
     pub jti: Uuid,
+    /// Not a claim: the revocation view's memo of its last check of this token.
+    #[serde(skip)]
+    pub(crate) revocation_memo: crate::revocation::CheckMemo,
 }
 
 /// Mints and validates access tokens with a [`KeyRing`]. Cheap to clone (shared inside).
@@ -682,6 +685,7 @@ impl JwtCodec {
             nbf: iat,
             exp,
             jti: Uuid::now_v7(),
+            revocation_memo: Default::default(),
         };
         let token = self.sign(&claims)?;
         Ok((token, claims))
@@ -822,6 +826,7 @@ impl JwtCodec {
             nbf: c.nbf,
             exp: c.exp,
             jti: c.jti,
+            revocation_memo: Default::default(),
         })
     }
 
@@ -844,6 +849,7 @@ impl JwtCodec {
             nbf: claims.nbf,
             exp: claims.exp,
             jti: claims.jti,
+            revocation_memo: Default::default(),
         })
     }
 

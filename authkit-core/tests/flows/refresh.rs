@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use authkit_core::config::SessionCheck;
+use authkit_core::config::{FeedMode, RevocationFeed, SessionCheck};
 use authkit_core::events::EventKind;
 use authkit_core::store::SessionStore;
 use authkit_core::{ErrorCode, UserStatus};
@@ -226,15 +226,38 @@ async fn logout_all_revokes_every_session() {
 }
 
 #[tokio::test]
-async fn stateless_tokens_outlive_logout_until_exp_but_store_checked_ones_do_not() {
-    let stateless = Harness::new();
+async fn an_access_token_dies_with_its_session_at_once_by_default() {
+    let h = Harness::new();
+    let (_, t) = h.register("ada@example.com").await;
+    h.auth.authenticate(&t.access_token).await.unwrap();
+    h.auth.logout(&h.claims(&t)).await.unwrap();
+    let err = h.auth.authenticate(&t.access_token).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidAccessToken);
+    assert_eq!(
+        err.www_authenticate(),
+        Some("Bearer error=\"invalid_token\"")
+    );
+    let now = h
+        .auth
+        .authenticate_now(&t.access_token)
+        .expect("no I/O needed");
+    assert_eq!(now.unwrap_err().code(), ErrorCode::InvalidAccessToken);
+}
+
+#[tokio::test]
+async fn with_the_feed_off_tokens_outlive_logout_until_exp_but_store_checked_ones_do_not() {
+    let off = RevocationFeed {
+        mode: FeedMode::Off,
+        ..RevocationFeed::default()
+    };
+    let stateless = Harness::with(config().revocation_feed(off));
     let (_, t) = stateless.register("ada@example.com").await;
     stateless.auth.logout(&stateless.claims(&t)).await.unwrap();
     stateless
         .auth
         .authenticate(&t.access_token)
         .await
-        .expect("stateless: valid until exp");
+        .expect("feed off: valid until exp");
     stateless
         .clock
         .advance(Duration::minutes(15) + Duration::seconds(10));
@@ -245,9 +268,13 @@ async fn stateless_tokens_outlive_logout_until_exp_but_store_checked_ones_do_not
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidAccessToken);
 
-    let checked = Harness::with(config().session_check(SessionCheck::Store {
-        cache_ttl: Duration::seconds(5),
-    }));
+    let checked = Harness::with(
+        config()
+            .revocation_feed(off)
+            .session_check(SessionCheck::Store {
+                cache_ttl: Duration::seconds(5),
+            }),
+    );
     let (_, t) = checked.register("ada@example.com").await;
     checked.auth.authenticate(&t.access_token).await.unwrap();
     checked.auth.logout(&checked.claims(&t)).await.unwrap();
