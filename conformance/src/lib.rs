@@ -76,6 +76,10 @@
 //!   `/readyz`, `/openapi.json` and `/docs`, at [`Target::base_url`];
 //! - the default password policy (minimum 15 code points) and login throttle (5 free failures);
 //! - an admin account ([`Target::admin_email`], [`Target::admin_password`]) and nobody else;
+//! - two routes of the application's own: `GET /hello` for any signed-in user, and
+//!   `GET /admin/stats` behind the adapter's `RequireRole<Admin>`, both answering 200 when let
+//!   through;
+//! - [`TargetOptions::refresh_grace_seconds`] as the refresh grace window;
 //! - the client IP taken from the socket (the suite connects from `127.0.0.1`), or from
 //!   `X-Forwarded-For` when the peer is one of [`TargetOptions::trusted_proxies`].
 //!
@@ -101,8 +105,10 @@
 //! - Usernames are unique case-insensitively, like addresses.
 //! - A reset confirmation refused for a weak password does not spend the reset token; a
 //!   deleted account's address can be registered again.
-//! - Only refresh tokens are checked after logouts, revocations and credential changes: with
-//!   the default `SessionCheck::Stateless`, access tokens stay valid until `exp`.
+//! - After logouts, revocations, credential changes, disabling, deletion and role changes the
+//!   access tokens are checked too, at once (authkit's revocation view is on by default): a
+//!   revoked token is 401 `invalid_access_token` everywhere; a demoted caller's token is 403 on
+//!   what the old role allowed and 200 on `/auth/me`, which shows the new role.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -132,6 +138,9 @@ pub struct TargetOptions {
     pub ip_rate_limit: u32,
     /// IPs or CIDRs whose `X-Forwarded-For` is believed (default none).
     pub trusted_proxies: Vec<String>,
+    /// The refresh grace window in seconds: a rotated-out refresh token presented again this
+    /// soon gets a new one instead of revoking its family (default 0, the library's default).
+    pub refresh_grace_seconds: u32,
 }
 
 /// A running server, as [`App::start`] returns it.
@@ -310,6 +319,16 @@ macro_rules! http_conformance_suite {
                 admin_role_change_shows_in_the_next_access_token,
                 admin_deleting_a_user_makes_it_not_found,
                 non_admins_are_forbidden_on_every_admin_route,
+                // rights end when they are taken away
+                logout_ends_its_access_token_at_once,
+                revoking_a_session_ends_its_access_token_at_once,
+                logout_all_ends_every_access_token_at_once,
+                changing_the_password_ends_the_other_sessions_access_tokens_at_once,
+                a_password_reset_ends_every_access_token_at_once,
+                disabling_an_account_ends_its_access_tokens_at_once,
+                deleting_an_account_ends_its_access_tokens_at_once,
+                a_demoted_admin_loses_admin_rights_at_once,
+                a_disabled_or_deleted_admin_changes_nobody,
                 // request limits
                 oversized_json_bodies_are_payload_too_large,
                 non_json_content_types_are_unsupported_media_type,
@@ -334,6 +353,9 @@ macro_rules! http_conformance_suite {
             ];
             behind_trusted_proxy: [
                 trusted_proxies_record_the_forwarded_ip_on_sessions,
+            ];
+            refresh_grace: [
+                a_refresh_retried_within_the_grace_window_keeps_the_session,
             ];
         }
     };

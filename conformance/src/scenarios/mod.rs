@@ -12,6 +12,8 @@
 //! - self-service account changes, password reset, e-mail verification and change:
 //!   `account.rs`, `recovery.rs`;
 //! - administration: `admin.rs`;
+//! - rights ending at once (revocation on every route, role changes) and the refresh grace
+//!   window: `revocation.rs`;
 //! - request limits, client IPs and rate limits: `limits.rs`, `client_ip.rs`;
 //! - JWKS, health, OpenAPI and docs: `infra.rs`.
 
@@ -25,6 +27,7 @@ mod login;
 mod recovery;
 mod refresh;
 mod registration;
+mod revocation;
 mod sessions;
 mod token_endpoint;
 
@@ -38,6 +41,7 @@ pub use login::*;
 pub use recovery::*;
 pub use refresh::*;
 pub use registration::*;
+pub use revocation::*;
 pub use sessions::*;
 pub use token_endpoint::*;
 
@@ -78,6 +82,17 @@ pub mod options {
         TargetOptions {
             ip_rate_limit: RATE_LIMIT,
             trusted_proxies: vec![PROXY.to_owned()],
+            ..TargetOptions::default()
+        }
+    }
+
+    /// The refresh grace window of [`refresh_grace`], in seconds.
+    pub const REFRESH_GRACE_SECONDS: u32 = 2;
+
+    /// A refresh grace window of [`REFRESH_GRACE_SECONDS`].
+    pub fn refresh_grace() -> TargetOptions {
+        TargetOptions {
+            refresh_grace_seconds: REFRESH_GRACE_SECONDS,
             ..TargetOptions::default()
         }
     }

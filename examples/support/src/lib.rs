@@ -77,6 +77,10 @@ pub async fn build_with(
             Err(e) => return Err(format!("AUTHKIT_ADMIN_EMAIL/PASSWORD: {e}").into()),
         }
     }
+    // The first read of the revocation feed, before the first request is served.
+    auth.sync_revocations()
+        .await
+        .map_err(|e| format!("DATABASE_URL: cannot read the revocation feed: {e}"))?;
     let http = HttpConfig {
         prefix: "/auth".into(),
         ip_rate_limit: settings.ip_rate_limit,

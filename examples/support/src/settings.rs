@@ -6,7 +6,10 @@ use std::net::SocketAddr;
 use authkit_core::http::TrustedProxies;
 use authkit_core::jwt::{JwtAlgorithm, JwtKey, KeyRing};
 use authkit_core::token::OpaqueToken;
-use authkit_core::{AuthConfig, AuthConfigBuilder, SecretString};
+use authkit_core::{
+    AuthConfig, AuthConfigBuilder, FeedMode, RevocationFeed, SecretString, StaleAnswer,
+};
+use time::Duration;
 
 /// Log output format (`AUTHKIT_LOG_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +94,13 @@ pub struct Settings {
     pub mail_from: String,
     /// `AUTHKIT_LOG_FORMAT` (default text).
     pub log_format: LogFormat,
+    /// `AUTHKIT_REFRESH_GRACE` (default 10 s): a rotated-out refresh token presented again this
+    /// soon gets a new one instead of revoking its family.
+    pub refresh_grace: Duration,
+    /// `AUTHKIT_REVOCATION_FEED` (`auto`, `poll` or `off`), `AUTHKIT_REVOCATION_POLL_INTERVAL`
+    /// (default 1 s), `AUTHKIT_REVOCATION_MAX_STALENESS` (default 10 s) and
+    /// `AUTHKIT_REVOCATION_STALE_STATUS` (`503` or `401`, default 503).
+    pub revocation_feed: RevocationFeed,
 }
 
 impl fmt::Debug for Settings {
@@ -112,6 +122,8 @@ impl fmt::Debug for Settings {
                 &self.smtp_url.as_ref().map(|url| redact_url(url.expose())),
             )
             .field("mail_from", &self.mail_from)
+            .field("refresh_grace", &self.refresh_grace)
+            .field("revocation_feed", &self.revocation_feed)
             .finish_non_exhaustive()
     }
 }
@@ -233,6 +245,40 @@ impl Settings {
                 ));
             }
         };
+        let duration = |name: &'static str, default: Duration| match get(name) {
+            Some(v) => parse_duration(&v).ok_or_else(|| {
+                bad(
+                    name,
+                    format!("{v:?} is not a duration (e.g. 10s, 500ms, 2m)"),
+                )
+            }),
+            None => Ok(default),
+        };
+        let defaults = RevocationFeed::default();
+        let mode = match get("AUTHKIT_REVOCATION_FEED") {
+            Some(v) => FeedMode::parse(v.trim())
+                .ok_or_else(|| bad("AUTHKIT_REVOCATION_FEED", "use auto, poll or off"))?,
+            None => defaults.mode,
+        };
+        let when_stale = match get("AUTHKIT_REVOCATION_STALE_STATUS")
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("503") => StaleAnswer::Unavailable,
+            Some("401") => StaleAnswer::Unauthorized,
+            Some(other) => {
+                return Err(bad(
+                    "AUTHKIT_REVOCATION_STALE_STATUS",
+                    format!("{other:?}: use 503 or 401"),
+                ));
+            }
+        };
+        let revocation_feed = RevocationFeed {
+            mode,
+            poll_interval: duration("AUTHKIT_REVOCATION_POLL_INTERVAL", defaults.poll_interval)?,
+            max_staleness: duration("AUTHKIT_REVOCATION_MAX_STALENESS", defaults.max_staleness)?,
+            when_stale,
+        };
         Ok(Self {
             bind,
             database_url: get("DATABASE_URL")
@@ -250,6 +296,8 @@ impl Settings {
             mail_from: get("AUTHKIT_MAIL_FROM")
                 .unwrap_or_else(|| format!("authkit <no-reply@{public_host}>")),
             log_format,
+            refresh_grace: duration("AUTHKIT_REFRESH_GRACE", DEFAULT_REFRESH_GRACE)?,
+            revocation_feed,
         })
     }
 
@@ -271,7 +319,9 @@ impl Settings {
             .audience(&self.audience)
             .public_url(&self.public_url)
             .require_email_verification(self.require_email_verification)
-            .password_min_length(self.password_min_length);
+            .password_min_length(self.password_min_length)
+            .refresh_grace(self.refresh_grace)
+            .revocation_feed(self.revocation_feed);
         Ok(match &self.jwt {
             JwtSettings::Hs256 { secret, .. } => builder.hs256_secret(secret.expose()),
             JwtSettings::Asymmetric { algorithm, pem } => {
@@ -285,6 +335,26 @@ impl Settings {
                 builder.key_ring(KeyRing::new(key))
             }
         })
+    }
+}
+
+/// The example apps' refresh grace: long enough for a client to retry a refresh whose answer
+/// it lost, short enough that a stolen token replayed later still revokes its family.
+pub const DEFAULT_REFRESH_GRACE: Duration = Duration::seconds(10);
+
+/// A duration as written in a variable: `10s`, `500ms`, `2m`, or bare seconds (`10`).
+fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let n: i64 = number.parse().ok()?;
+    match unit {
+        "ms" => Some(Duration::milliseconds(n)),
+        "s" => Some(Duration::seconds(n)),
+        "m" => Some(Duration::minutes(n)),
+        _ => None,
     }
 }
 
@@ -335,11 +405,45 @@ mod tests {
             ("AUTHKIT_LOG_FORMAT", "xml"),
             ("AUTHKIT_ADMIN_EMAIL", "root@example.com"),
             ("AUTHKIT_SMTP_URL", "http://mail.example.com"),
+            ("AUTHKIT_REFRESH_GRACE", "soon"),
+            ("AUTHKIT_REVOCATION_FEED", "push"),
+            ("AUTHKIT_REVOCATION_POLL_INTERVAL", "1h30"),
+            ("AUTHKIT_REVOCATION_MAX_STALENESS", "-"),
+            ("AUTHKIT_REVOCATION_STALE_STATUS", "500"),
         ] {
             assert_eq!(settings(&[(var, value)]).unwrap_err().variable, var);
         }
         let err = settings(&[("AUTHKIT_JWT_ALG", "RS256")]).unwrap_err();
         assert_eq!(err.variable, "AUTHKIT_JWT_PRIVATE_KEY_FILE");
+    }
+
+    #[test]
+    fn durations_and_the_revocation_feed_are_read_from_their_variables() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.refresh_grace, Duration::seconds(10));
+        assert_eq!(s.revocation_feed, RevocationFeed::default());
+        let s = settings(&[
+            ("AUTHKIT_REFRESH_GRACE", "0"),
+            ("AUTHKIT_REVOCATION_FEED", "poll"),
+            ("AUTHKIT_REVOCATION_POLL_INTERVAL", "250ms"),
+            ("AUTHKIT_REVOCATION_MAX_STALENESS", "2m"),
+            ("AUTHKIT_REVOCATION_STALE_STATUS", "401"),
+        ])
+        .unwrap();
+        assert_eq!(s.refresh_grace, Duration::ZERO);
+        assert_eq!(
+            s.revocation_feed,
+            RevocationFeed {
+                mode: FeedMode::Poll,
+                poll_interval: Duration::milliseconds(250),
+                max_staleness: Duration::minutes(2),
+                when_stale: StaleAnswer::Unauthorized,
+            }
+        );
+        s.auth_config().unwrap().build().expect("valid");
+        let s = settings(&[("AUTHKIT_REVOCATION_MAX_STALENESS", "500ms")]).unwrap();
+        let err = s.auth_config().unwrap().build().unwrap_err();
+        assert_eq!(err.setting, "revocation_feed", "bound below the interval");
     }
 
     #[test]

@@ -157,6 +157,10 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
             "AUTHKIT_REQUIRE_EMAIL_VERIFICATION",
             options.require_email_verification.to_string(),
         ),
+        (
+            "AUTHKIT_REFRESH_GRACE",
+            format!("{}s", options.refresh_grace_seconds),
+        ),
         ("AUTHKIT_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
         ("AUTHKIT_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
     ];
