@@ -103,26 +103,7 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
             };
             (url, Cleanup(Some(Box::new(clean))))
         }
-        Backend::Postgres(base) => {
-            let pool = sqlx::PgPool::connect(base)
-                .await
-                .expect("AUTHKIT_TEST_POSTGRES_URL is set but PostgreSQL cannot be reached");
-            raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {name}")))
-                .execute(&pool)
-                .await
-                .expect("create a test schema");
-            pool.close().await;
-            let separator = if base.contains('?') { '&' } else { '?' };
-            let url = format!("{base}{separator}options=-c%20search_path%3D{name}");
-            let base = base.clone();
-            let cleanup = Cleanup::with_runtime(async move {
-                if let Ok(pool) = sqlx::PgPool::connect(&base).await {
-                    let drop = format!("DROP SCHEMA IF EXISTS {name} CASCADE");
-                    let _ = raw_sql(AssertSqlSafe(drop)).execute(&pool).await;
-                }
-            });
-            (url, cleanup)
-        }
+        Backend::Postgres(base) => postgres_schema(base, &name).await,
         Backend::MySql(base) => {
             let pool = sqlx::MySqlPool::connect(base)
                 .await
@@ -186,6 +167,29 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
     }
 }
 
+/// A fresh schema `name` in the PostgreSQL database at `base`: the URL that works in it, and
+/// the cleanup that drops it.
+pub async fn postgres_schema(base: &str, name: &str) -> (String, Cleanup) {
+    let pool = sqlx::PgPool::connect(base)
+        .await
+        .expect("AUTHKIT_TEST_POSTGRES_URL is set but PostgreSQL cannot be reached");
+    raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+        .execute(&pool)
+        .await
+        .expect("create a test schema");
+    pool.close().await;
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{separator}options=-c%20search_path%3D{name}");
+    let (base, name) = (base.to_owned(), name.to_owned());
+    let cleanup = Cleanup::with_runtime(async move {
+        if let Ok(pool) = sqlx::PgPool::connect(&base).await {
+            let drop = format!("DROP SCHEMA IF EXISTS {name} CASCADE");
+            let _ = raw_sql(AssertSqlSafe(drop)).execute(&pool).await;
+        }
+    });
+    (url, cleanup)
+}
+
 /// `url` (`mysql://user@host:port/db?params`) with its database replaced by `database`.
 fn with_database(url: &str, database: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("mysql", url));
@@ -205,6 +209,15 @@ pub fn admin() -> (String, SecretString) {
     (ADMIN_EMAIL.to_owned(), ADMIN_PASSWORD.into())
 }
 
+/// The revocation feed of [`api_with_closable_store`]: read every 100 ms, failing closed after
+/// 400 ms without a successful read.
+pub const CLOSABLE_STORE_FEED: authkit_core::RevocationFeed = authkit_core::RevocationFeed {
+    mode: authkit_core::FeedMode::Auto,
+    poll_interval: time::Duration::milliseconds(100),
+    max_staleness: time::Duration::milliseconds(400),
+    when_stale: authkit_core::StaleAnswer::Unavailable,
+};
+
 /// A service on an in-memory SQLite store, and that store's pool, so a test can close it and
 /// watch readiness fail.
 pub async fn api_with_closable_store() -> (HttpApi, authkit_sqlx::sqlx::SqlitePool) {
@@ -218,6 +231,7 @@ pub async fn api_with_closable_store() -> (HttpApi, authkit_sqlx::sqlx::SqlitePo
     let config = authkit_core::AuthConfig::builder()
         .hs256_secret("readiness-test-secret-of-32-bytes!!")
         .hash_params(HashParams::insecure_fast_for_tests())
+        .revocation_feed(CLOSABLE_STORE_FEED)
         .build()
         .expect("test configuration");
     let auth = authkit_core::Auth::builder(config, Arc::new(store)).build();
@@ -227,12 +241,40 @@ pub async fn api_with_closable_store() -> (HttpApi, authkit_sqlx::sqlx::SqlitePo
     )
 }
 
-/// Asserts `GET {base}/readyz` answers 200 now and 503 `unavailable` once `pool` is closed.
+/// Asserts `GET {base}/readyz` answers 200 now and 503 `unavailable` once `pool` is closed,
+/// and that the app's protected `GET {base}/hello` fails closed (503 `unavailable`) once the
+/// revocation feed could not be read for longer than its bound.
 pub async fn assert_readiness_follows_the_database(
     base: &str,
     pool: authkit_sqlx::sqlx::SqlitePool,
 ) {
     let client = reqwest::Client::new();
+    let registered: serde_json::Value = client
+        .post(format!("{base}/auth/register"))
+        .json(&serde_json::json!({
+            "email": "ada@example.com",
+            "password": "a long and unusual passphrase",
+        }))
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("a registration");
+    let token = registered["tokens"]["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned();
+    let hello = |client: &reqwest::Client| {
+        client
+            .get(format!("{base}/hello"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(
+        hello(&client).await.expect("an answer").status().as_u16(),
+        200
+    );
     let ready = client
         .get(format!("{base}/readyz"))
         .send()
@@ -262,6 +304,19 @@ pub async fn assert_readiness_follows_the_database(
         200,
         "liveness does not depend on the database"
     );
+
+    // Within the bound the view still answers; past it, the instance fails closed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let stale = loop {
+        let answer = hello(&client).await.expect("an answer");
+        if answer.status().as_u16() != 200 || std::time::Instant::now() > deadline {
+            break answer;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(stale.status().as_u16(), 503, "a stale view fails closed");
+    let body: serde_json::Value = stale.json().await.expect("a problem document");
+    assert_eq!(body["code"], "unavailable");
 }
 
 #[cfg(test)]
