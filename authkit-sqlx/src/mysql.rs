@@ -80,6 +80,8 @@ pub(crate) mod sql {
          ON DUPLICATE KEY UPDATE \
          failures = IF(last_failure_at < ?, 1, failures + 1), \
          last_failure_at = VALUES(last_failure_at)";
+    /// No single-statement rotation: it runs as a transaction of conditional steps.
+    pub(crate) const ROTATE: Option<&str> = None;
     pub(crate) const RECORD_LOGIN_FAILURE_RETURNS_COUNT: bool = false;
 }
 

@@ -588,7 +588,7 @@ macro_rules! portable_sql {
 /// Implements `Debug`, every storage trait, `EventSink` and `SqlStore` for a backend's store.
 ///
 /// `store` must be a struct with a `pool: sqlx::Pool<database>` field, `sql` a module holding
-/// the [`portable_sql!`] statements plus `BEGIN`, `RECORD_LOGIN_FAILURE` and
+/// the [`portable_sql!`] statements plus `BEGIN`, `ROTATE`, `RECORD_LOGIN_FAILURE` and
 /// `RECORD_LOGIN_FAILURE_RETURNS_COUNT`, `migrator` a `sqlx::migrate::Migrator` static.
 macro_rules! impl_store {
     (
@@ -869,6 +869,17 @@ macro_rules! impl_store {
                     &self,
                     rotation: &Rotation,
                 ) -> Result<Option<Session>, sqlx::Error> {
+                    if let Some(rotate) = $sql::ROTATE {
+                        return sqlx::query_as::<_, SessionRow>(rotate)
+                            .bind(micros(rotation.now))
+                            .bind(bytes(&rotation.old))
+                            .bind(micros(rotation.idle_expires_at))
+                            .bind(bytes(&rotation.new))
+                            .fetch_optional(&self.pool)
+                            .await?
+                            .map(SessionRow::into_session)
+                            .transpose();
+                    }
                     let mut tx = self.begin().await?;
                     // 1. The single-use step: of concurrent rotations, one matches the row.
                     let marked = sqlx::query($sql::MARK_REFRESH_TOKEN_USED)
