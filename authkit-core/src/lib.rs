@@ -13,6 +13,12 @@
 //! - **Access tokens** ([`jwt`]): JWTs with `typ: at+jwt` and `kid`, HS256/RS256/ES256/EdDSA,
 //!   a key ring for rotation, strict validation as a pure synchronous function (the hot path),
 //!   JWKS export so other services verify on their own.
+//! - **Revocation at once** ([`revocation`]): a logout, session revoke, logout-all, password
+//!   change or reset, disabling, deletion or role change is recorded in the store with the
+//!   change, and every instance keeps an in-memory view of what is revoked (pushed on
+//!   PostgreSQL, polled elsewhere), so [`Auth::authenticate`] refuses a revoked token and
+//!   applies a new role on the next request with no I/O, failing closed when the view goes
+//!   stale. Admin flows authorize against the stored caller, never the token alone.
 //! - **Refresh tokens and one-time tokens** ([`token`]): 32 random bytes, only SHA-256 stored,
 //!   rotated on every use; a replayed refresh token revokes its whole family (RFC 9700 4.14);
 //!   one-time tokens are consumed atomically, exactly once.
@@ -63,8 +69,9 @@
 //!
 //! ## Layout
 //! One concept per module: [`config`], [`error`], [`password`], [`policy`], [`jwt`], [`token`],
-//! [`store`], [`memory`], [`mail`], [`events`], [`clock`], [`dto`], and the flows of [`Auth`]
-//! split by concern under `auth/`.
+//! [`store`], [`memory`], [`revocation`], [`principal`], [`mail`], [`events`], [`clock`],
+//! [`dto`], and the flows of [`Auth`] split by concern under `auth/` (the revocation feed's
+//! background task in `auth/feed.rs`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -4,14 +4,23 @@
 //! routes, on a fresh SQLite file, with the default argon2id parameters and no per-IP limit (the
 //! load comes from one address). It registers `bench@example.com` and prints one line,
 //! `TOKEN=<access token>`, then serves until killed.
+//!
+//! For the realistic workload it also writes `E2E_POOL` (default 10,000) access tokens of
+//! distinct users and sessions, one per line, to `E2E_TOKENS_FILE` (default
+//! `/tmp/bench-tokens.txt`), and revokes `E2E_REVOKED` (default 10,000) other sessions first,
+//! so the revocation view holds that many live entries while the load runs.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use authkit_core::dto::RegisterRequest;
 use authkit_core::http::{HttpApi, HttpConfig};
+use authkit_core::model::{Role, Session, new_id};
+use authkit_core::store::SessionRevocation;
+use authkit_core::token::OpaqueToken;
 use authkit_core::{Auth, AuthConfig, ClientInfo, Registration};
 use authkit_sqlx::{SqlStore, SqliteStore, StoreOptions};
+use time::OffsetDateTime;
 
 /// The benchmark account's password (the login flood uses it).
 const PASSWORD: &str = "a benchmark passphrase of some length";
@@ -59,18 +68,78 @@ async fn setup() -> (HttpApi, String) {
         password: PASSWORD.into(),
         username: None,
     };
-    let Registration::Created { tokens, .. } = auth
+    let Registration::Created { user, tokens } = auth
         .register(request, &ClientInfo::default())
         .await
         .expect("register")
     else {
         unreachable!("verification is not required");
     };
+    revoke_sessions(
+        &auth,
+        user.id,
+        tokens.session_id,
+        env_count("E2E_REVOKED", 10_000),
+    )
+    .await;
+    write_pool(&auth, env_count("E2E_POOL", 10_000));
     let http = HttpConfig {
         ip_rate_limit: 0,
         ..HttpConfig::default()
     };
     (HttpApi::new(auth, http), tokens.access_token)
+}
+
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Starts and revokes `count` more sessions of `user` (all but `keep`), then reads the feed:
+/// the view holds them.
+async fn revoke_sessions(auth: &Auth, user: uuid::Uuid, keep: uuid::Uuid, count: usize) {
+    let now = OffsetDateTime::now_utc();
+    for _ in 0..count {
+        let session = Session {
+            id: new_id(),
+            user_id: user,
+            created_at: now,
+            last_used_at: now,
+            idle_expires_at: now + time::Duration::days(14),
+            expires_at: now + time::Duration::days(30),
+            revoked_at: None,
+            user_agent: None,
+            ip: None,
+        };
+        let refresh = OpaqueToken::generate().hash();
+        auth.store()
+            .create_session(&session, &refresh)
+            .await
+            .expect("session");
+    }
+    auth.store()
+        .revoke_sessions(user, SessionRevocation::AllExcept(keep), now)
+        .await
+        .expect("revoke");
+    auth.sync_revocations().await.expect("read the feed");
+    eprintln!("revocation view: {:?}", auth.revocation_view_len());
+}
+
+/// Writes `count` tokens of distinct users and sessions for the load generator.
+fn write_pool(auth: &Auth, count: usize) {
+    let now = OffsetDateTime::now_utc();
+    let tokens: Vec<String> = (0..count)
+        .map(|_| {
+            auth.jwt()
+                .mint(new_id(), new_id(), &Role::user(), now)
+                .expect("mint")
+                .0
+        })
+        .collect();
+    let path = std::env::var("E2E_TOKENS_FILE").unwrap_or_else(|_| "/tmp/bench-tokens.txt".into());
+    std::fs::write(&path, tokens.join("\n") + "\n").expect("write the token pool");
 }
 
 async fn serve_axum(api: HttpApi, addr: SocketAddr) {
