@@ -84,12 +84,12 @@ impl<'a> Cursor<'a> {
         Uuid::try_parse(self.string()?).ok()
     }
 
-    /// A JSON integer that fits an `i64`: optional `-`, no leading zeros, no fraction or exponent.
+    /// A non-negative JSON integer that fits an `i64`: digits only, no leading zeros, no sign,
+    /// fraction or exponent. `mint` never writes anything else, and anything else (`-0`, which
+    /// serde reads as a float, or any negative time) is left to the general parser, so the
+    /// fast path never decides differently from it.
     fn integer(&mut self) -> Option<i64> {
-        let (negative, digits) = match self.rest.strip_prefix(b"-") {
-            Some(rest) => (true, rest),
-            None => (false, self.rest),
-        };
+        let digits = self.rest;
         let len = digits.iter().take_while(|b| b.is_ascii_digit()).count();
         if len == 0 || (len > 1 && digits[0] == b'0') {
             return None;
@@ -97,12 +97,7 @@ impl<'a> Cursor<'a> {
         let mut value: i64 = 0;
         for d in &digits[..len] {
             let digit = i64::from(d - b'0');
-            value = value.checked_mul(10)?;
-            value = if negative {
-                value.checked_sub(digit)?
-            } else {
-                value.checked_add(digit)?
-            };
+            value = value.checked_mul(10)?.checked_add(digit)?;
         }
         self.rest = &digits[len..];
         Some(value)
@@ -146,12 +141,16 @@ mod tests {
     }
 
     #[test]
-    fn negative_and_zero_integers_are_exact() {
-        let neg = MINTED.replacen("1700000900", "-5", 1);
-        assert_eq!(parse_minted(neg.as_bytes()).unwrap().exp, -5);
+    fn zero_and_the_largest_integer_are_exact_and_signs_fall_back() {
         let zero = MINTED.replacen("1700000900", "0", 1);
         assert_eq!(parse_minted(zero.as_bytes()).unwrap().exp, 0);
-        let min = MINTED.replacen("1700000900", &i64::MIN.to_string(), 1);
-        assert_eq!(parse_minted(min.as_bytes()).unwrap().exp, i64::MIN);
+        let max = MINTED.replacen("1700000900", &i64::MAX.to_string(), 1);
+        assert_eq!(parse_minted(max.as_bytes()).unwrap().exp, i64::MAX);
+        for signed in ["-5", "-0", "+5", &i64::MIN.to_string()] {
+            let v = MINTED.replacen("1700000000,\"nbf\"", &format!("{signed},\"nbf\""), 1);
+            assert_eq!(parse_minted(v.as_bytes()), None, "{v}");
+            let v = MINTED.replacen("\"nbf\":1700000000", &format!("\"nbf\":{signed}"), 1);
+            assert_eq!(parse_minted(v.as_bytes()), None, "{v}");
+        }
     }
 }

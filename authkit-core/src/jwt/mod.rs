@@ -1180,6 +1180,65 @@ mod tests {
         )
     }
 
+    /// A token whose payload is exactly `payload`, signed with the `hs-1` secret.
+    fn forge_hs_raw(payload: &str) -> String {
+        install_crypto_provider();
+        let signed = format!(
+            "{}.{}",
+            b64(header("HS256", "hs-1").to_string()),
+            b64(payload)
+        );
+        let key = EncodingKey::from_secret(SECRET);
+        let signature = crypto::sign(signed.as_bytes(), &key, Algorithm::HS256).unwrap();
+        format!("{signed}.{signature}")
+    }
+
+    /// The minted layout with `iat`, `nbf` and `exp` written as given.
+    fn minted_payload(iat: &str, nbf: &str, exp: &str) -> String {
+        format!(
+            r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","sub":"{}","sid":"{}","role":"user","iat":{iat},"nbf":{nbf},"exp":{exp},"jti":"{}"}}"#,
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7()
+        )
+    }
+
+    #[test]
+    fn the_fast_claims_path_decides_exactly_as_the_general_parser() {
+        let codec = codec(hs_key());
+        let now = NOW.unix_timestamp().to_string();
+        let exp = (NOW.unix_timestamp() + TTL_SECONDS).to_string();
+        let cases = [
+            minted_payload(&now, &now, &exp),
+            minted_payload(&now, "-0", &exp),
+            minted_payload("-0", &now, &exp),
+            minted_payload(&now, "-1", &exp),
+            minted_payload("0", "0", &exp),
+            minted_payload(&now, &now, "-0"),
+        ];
+        for payload in &cases {
+            // A leading space keeps the payload's meaning but forces the general parser.
+            let general = format!(" {payload}");
+            let fast = codec.validate(&forge_hs_raw(payload), NOW);
+            let slow = codec.validate(&forge_hs_raw(&general), NOW);
+            assert_eq!(
+                fast.as_ref()
+                    .map(|c| (c.iat, c.nbf, c.exp))
+                    .map_err(|e| e.to_string()),
+                slow.as_ref()
+                    .map(|c| (c.iat, c.nbf, c.exp))
+                    .map_err(|e| e.to_string()),
+                "{payload}"
+            );
+        }
+        assert!(
+            codec
+                .validate(&forge_hs_raw(&minted_payload(&now, "-0", &exp)), NOW)
+                .is_err(),
+            "`-0` is not an integer to serde"
+        );
+    }
+
     fn without(mut value: Value, member: &str) -> Value {
         value.as_object_mut().unwrap().remove(member);
         value
