@@ -43,6 +43,11 @@ pub struct HttpConfig {
     pub ip_rate_limit: u32,
     /// Proxies whose `X-Forwarded-For` is believed (default none).
     pub trusted_proxies: TrustedProxies,
+    /// Whether `POST /auth/token` accepts the OAuth2 password grant (default off). RFC 9700
+    /// (2.4) says it MUST NOT be used beyond first-party clients: turn it on only when every
+    /// client that sends it a password is your own, e.g. Swagger UI's "Authorize" on your own
+    /// API docs. The refresh-token grant is always on; `POST /auth/login` is the JSON login.
+    pub password_grant: bool,
 }
 
 impl Default for HttpConfig {
@@ -51,6 +56,7 @@ impl Default for HttpConfig {
             prefix: "/auth".into(),
             ip_rate_limit: 60,
             trusted_proxies: TrustedProxies::none(),
+            password_grant: false,
         }
     }
 }
@@ -239,10 +245,15 @@ impl HttpResponse {
         )
     }
 
+    /// Every answer carries `X-Content-Type-Options: nosniff`: a browser never guesses
+    /// another type than the one given (a JSON error rendered as HTML, say).
     fn with_body(status: u16, content_type: &str, body: Vec<u8>) -> Self {
         Self {
             status,
-            headers: vec![("content-type", content_type.to_owned())],
+            headers: vec![
+                ("content-type", content_type.to_owned()),
+                ("x-content-type-options", "nosniff".to_owned()),
+            ],
             body,
         }
     }
@@ -250,7 +261,7 @@ impl HttpResponse {
     fn no_content() -> Self {
         Self {
             status: 204,
-            headers: Vec::new(),
+            headers: vec![("x-content-type-options", "nosniff".to_owned())],
             body: Vec::new(),
         }
     }
@@ -345,8 +356,9 @@ struct ApiInner {
 impl HttpApi {
     /// The API of `auth` with `config`.
     pub fn new(auth: Auth, config: HttpConfig) -> Self {
-        let openapi = serde_json::to_vec_pretty(&openapi::document(&config.prefix))
-            .expect("the OpenAPI document serializes");
+        let openapi =
+            serde_json::to_vec_pretty(&openapi::document(&config.prefix, config.password_grant))
+                .expect("the OpenAPI document serializes");
         let docs = openapi::docs_page(&config.prefix).into_bytes();
         Self {
             inner: std::sync::Arc::new(ApiInner {
@@ -616,6 +628,9 @@ impl HttpApi {
         };
         let auth = &self.inner.auth;
         let result = match form.grant_type.as_deref() {
+            Some("password") if !self.inner.config.password_grant => {
+                return oauth_error("unsupported_grant_type", "the password grant is off");
+            }
             Some("password") => match (form.username.as_deref(), form.password.as_ref()) {
                 (Some(username), Some(password)) => {
                     auth.login_password_grant(username, password, client).await
@@ -718,9 +733,17 @@ fn content_type_is(header: Option<&str>, expected: &str) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case(expected))
 }
 
+/// A request body: JSON of the expected shape, and always an object (serde would also read a
+/// struct from an array such as `["a@b.c", "pw"]`, which no client of the contract sends).
 fn json_body<T: DeserializeOwned>(req: &HttpRequest<'_>) -> Result<T, BodyError> {
     if !content_type_is(req.content_type, "application/json") {
         return Err(BodyError::MediaType);
+    }
+    let first = req.body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(BodyError::Malformed(
+            "the body must be a JSON object".into(),
+        ));
     }
     serde_json::from_slice(req.body).map_err(|e| BodyError::Malformed(e.to_string()))
 }
@@ -873,6 +896,15 @@ mod tests {
 
         let r = api.handle(Route::Login, json_request(b"{not json")).await;
         assert_eq!((r.status, code(&r).as_str()), (400, "malformed_body"));
+        for array in [
+            &br#"["a@b.co", "a long enough password"]"#[..],
+            b" [null, null]",
+            b"null",
+        ] {
+            let r = api.handle(Route::Login, json_request(array)).await;
+            assert_eq!((r.status, code(&r).as_str()), (400, "malformed_body"));
+        }
+        assert_eq!(r.header_value("x-content-type-options"), Some("nosniff"));
         let r = api
             .handle(
                 Route::Login,
@@ -901,8 +933,39 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_token_endpoint_accepts_the_form_swagger_ui_sends() {
+    async fn the_password_grant_is_off_by_default() {
         let api = api(HttpConfig::default());
+        let body = br#"{"email":"ada@example.com","password":"correct horse battery staple 42"}"#;
+        assert_eq!(
+            api.handle(Route::Register, json_request(body)).await.status,
+            201
+        );
+        let form = HttpRequest {
+            content_type: Some("application/x-www-form-urlencoded"),
+            body: b"grant_type=password&username=ada%40example.com&password=correct+horse+battery+staple+42",
+            ..HttpRequest::default()
+        };
+        let r = api.handle(Route::Token, form).await;
+        let value: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(
+            (r.status, value["error"].as_str()),
+            (400, Some("unsupported_grant_type"))
+        );
+        let doc: serde_json::Value = serde_json::from_slice(
+            &api.handle(Route::OpenApi, HttpRequest::default())
+                .await
+                .body,
+        )
+        .unwrap();
+        assert!(doc["components"]["securitySchemes"].get("oauth2").is_none());
+    }
+
+    #[tokio::test]
+    async fn the_token_endpoint_accepts_the_form_swagger_ui_sends() {
+        let api = api(HttpConfig {
+            password_grant: true,
+            ..HttpConfig::default()
+        });
         let body = br#"{"email":"ada@example.com","password":"correct horse battery staple 42"}"#;
         assert_eq!(
             api.handle(Route::Register, json_request(body)).await.status,
@@ -923,7 +986,10 @@ mod tests {
 
     #[tokio::test]
     async fn the_token_endpoint_speaks_rfc_6749_errors() {
-        let api = api(HttpConfig::default());
+        let api = api(HttpConfig {
+            password_grant: true,
+            ..HttpConfig::default()
+        });
         let form = |body: &'static [u8]| HttpRequest {
             content_type: Some("application/x-www-form-urlencoded"),
             body,

@@ -277,7 +277,7 @@ fn schema_ref(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
-fn operation(route: Route) -> Value {
+fn operation(route: Route, password_grant: bool) -> Value {
     let d = doc(route);
     let mut responses = serde_json::Map::new();
     let (ok_status, ok_schema) = d.ok;
@@ -315,7 +315,11 @@ fn operation(route: Route) -> Value {
         "responses": responses,
     });
     if d.auth != Auth::Public {
-        op["security"] = json!([{ "bearer": [] }, { "oauth2": [] }]);
+        op["security"] = if password_grant {
+            json!([{ "bearer": [] }, { "oauth2": [] }])
+        } else {
+            json!([{ "bearer": [] }])
+        };
     }
     if let Some((content_type, schema)) = d.body {
         op["requestBody"] = json!({ "required": true, "content": { content_type: { "schema": schema_ref(schema) } } });
@@ -359,15 +363,25 @@ fn operation(route: Route) -> Value {
 }
 
 /// The OpenAPI 3.1 document of every route, with the auth routes under `prefix`.
-pub(super) fn document(prefix: &str) -> Value {
+/// The OpenAPI document for routes under `prefix`; the OAuth2 password flow (Swagger UI's
+/// "Authorize" with a username and password) is described only when `password_grant` is on.
+pub(super) fn document(prefix: &str, password_grant: bool) -> Value {
     let mut paths = serde_json::Map::new();
     for route in Route::ALL.into_iter().filter(|r| is_api(*r)) {
         let (method, _) = route.endpoint();
         let entry = paths.entry(route.path(prefix)).or_insert_with(|| json!({}));
-        entry[method_name(method)] = operation(route);
+        entry[method_name(method)] = operation(route, password_grant);
     }
     let string = json!({ "type": "string" });
     let time = json!({ "type": "string", "format": "date-time" });
+    let mut schemes =
+        json!({ "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } });
+    if password_grant {
+        schemes["oauth2"] = json!({
+            "type": "oauth2",
+            "flows": { "password": { "tokenUrl": Route::Token.path(prefix), "refreshUrl": Route::Token.path(prefix), "scopes": {} } }
+        });
+    }
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -377,13 +391,7 @@ pub(super) fn document(prefix: &str) -> Value {
         },
         "paths": paths,
         "components": {
-            "securitySchemes": {
-                "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" },
-                "oauth2": {
-                    "type": "oauth2",
-                    "flows": { "password": { "tokenUrl": Route::Token.path(prefix), "refreshUrl": Route::Token.path(prefix), "scopes": {} } }
-                }
-            },
+            "securitySchemes": schemes,
             "schemas": {
                 "Problem": { "type": "object", "required": ["type", "title", "status", "code"], "properties": {
                     "type": string, "title": string, "status": { "type": "integer" }, "code": string, "detail": string } },
@@ -453,7 +461,7 @@ mod tests {
 
     #[test]
     fn every_route_is_described_under_its_method_and_path() {
-        let doc = document("/auth");
+        let doc = document("/auth", true);
         assert_eq!(doc["openapi"], "3.1.0");
         for route in Route::ALL.into_iter().filter(|r| is_api(*r)) {
             let (method, _) = route.endpoint();
@@ -472,7 +480,7 @@ mod tests {
 
     #[test]
     fn every_schema_reference_resolves() {
-        let doc = document("/api/auth");
+        let doc = document("/api/auth", true);
         let text = doc.to_string();
         for part in text.split("#/components/schemas/").skip(1) {
             let name: String = part.chars().take_while(|c| c.is_alphanumeric()).collect();

@@ -85,6 +85,7 @@ pub async fn build_with(
         prefix: "/auth".into(),
         ip_rate_limit: settings.ip_rate_limit,
         trusted_proxies: settings.trusted_proxies.clone(),
+        password_grant: settings.password_grant,
     };
     Ok(App {
         api: HttpApi::new(auth, http),

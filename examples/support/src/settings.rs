@@ -94,6 +94,9 @@ pub struct Settings {
     pub mail_from: String,
     /// `AUTHKIT_LOG_FORMAT` (default text).
     pub log_format: LogFormat,
+    /// `AUTHKIT_PASSWORD_GRANT` (default true in the example apps, so Swagger UI's "Authorize"
+    /// works on their own docs; the library's default is off).
+    pub password_grant: bool,
     /// `AUTHKIT_REFRESH_GRACE` (default 10 s): a rotated-out refresh token presented again this
     /// soon gets a new one instead of revoking its family.
     pub refresh_grace: Duration,
@@ -296,6 +299,10 @@ impl Settings {
             mail_from: get("AUTHKIT_MAIL_FROM")
                 .unwrap_or_else(|| format!("authkit <no-reply@{public_host}>")),
             log_format,
+            password_grant: match get("AUTHKIT_PASSWORD_GRANT") {
+                None => true,
+                Some(_) => flag("AUTHKIT_PASSWORD_GRANT")?,
+            },
             refresh_grace: duration("AUTHKIT_REFRESH_GRACE", DEFAULT_REFRESH_GRACE)?,
             revocation_feed,
         })
@@ -406,6 +413,7 @@ mod tests {
             ("AUTHKIT_ADMIN_EMAIL", "root@example.com"),
             ("AUTHKIT_SMTP_URL", "http://mail.example.com"),
             ("AUTHKIT_REFRESH_GRACE", "soon"),
+            ("AUTHKIT_PASSWORD_GRANT", "sometimes"),
             ("AUTHKIT_REVOCATION_FEED", "push"),
             ("AUTHKIT_REVOCATION_POLL_INTERVAL", "1h30"),
             ("AUTHKIT_REVOCATION_MAX_STALENESS", "-"),
