@@ -333,6 +333,8 @@ macro_rules! http_conformance_suite {
                 oversized_json_bodies_are_payload_too_large,
                 non_json_content_types_are_unsupported_media_type,
                 malformed_json_unknown_and_missing_fields_are_malformed_body,
+                json_arrays_are_malformed_body_even_when_they_list_every_field,
+                every_answer_says_nosniff,
                 // client IP
                 untrusted_x_forwarded_for_is_not_recorded_on_sessions,
                 // infrastructure routes

@@ -72,3 +72,44 @@ pub async fn malformed_json_unknown_and_missing_fields_are_malformed_body(target
     // The smuggled registration created nothing: the address is still free.
     api.register_as(&email, None).await;
 }
+
+/// A body must be a JSON object: an array that lists the fields in order (which a lenient
+/// parser reads as the object) is 400 `malformed_body` and registers nobody.
+pub async fn json_arrays_are_malformed_body_even_when_they_list_every_field(target: Target) {
+    let api = Api::new(target);
+    let email = unique_email();
+    let cases = [
+        ("/auth/register", json!([email, PASSWORD, null])),
+        ("/auth/login", json!([email, null, PASSWORD])),
+        ("/auth/refresh", json!([NEVER_ISSUED_TOKEN])),
+        ("/auth/password-reset/request", json!([email])),
+    ];
+    for (path, body) in cases {
+        let answer = send(api.post_json(path, &body)).await;
+        assert_eq!(answer.status, 400, "POST {path} {body}: {answer:?}");
+        assert_problem(&answer, 400, "malformed_body");
+    }
+    api.register_as(&email, None).await;
+}
+
+/// Every answer of authkit, success or error, carries `X-Content-Type-Options: nosniff`.
+pub async fn every_answer_says_nosniff(target: Target) {
+    let api = Api::new(target);
+    let account = api.register().await;
+    let answers = [
+        send(api.get("/healthz")).await,
+        send(api.get("/openapi.json")).await,
+        send(api.get("/docs")).await,
+        send(api.get("/auth/me")).await,
+        send(api.authed(Method::GET, "/auth/me", &account.tokens.access_token)).await,
+        send(api.authed(Method::POST, "/auth/logout", &account.tokens.access_token)).await,
+        send(api.post_json("/auth/login", &json!({}))).await,
+    ];
+    for answer in answers {
+        assert_eq!(
+            answer.header("x-content-type-options"),
+            Some("nosniff"),
+            "{answer:?}"
+        );
+    }
+}
