@@ -272,7 +272,7 @@ pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
             {
                 return StoreError::Conflict(field);
             }
-            if is_unavailable_code(db.code().as_deref()) {
+            if is_unavailable(db.as_ref()) {
                 StoreError::Unavailable(error.to_string())
             } else {
                 StoreError::Backend(error.to_string())
@@ -304,10 +304,49 @@ fn unique_field(db: &dyn sqlx::error::DatabaseError) -> Option<UniqueField> {
     }
 }
 
-/// SQLSTATEs meaning "the server cannot take this connection now": connection exceptions
-/// (class 08), too many connections (PostgreSQL 53300), shutdown or recovery (57P01..57P03).
+/// Whether a database error means "the database cannot serve us now" (503, retry later)
+/// rather than a failure of the statement: on every backend, the class of connection and
+/// availability failures.
+///
+/// - SQLSTATE (PostgreSQL, and MySQL's where it sets one): class 08 (connection exception),
+///   class 53 (insufficient resources: too many connections, disk full, out of memory), class
+///   57P (shutdown, crash, recovery, cannot connect now), class 58 (system/I-O error), 55000 (a
+///   database that does not accept connections, `ALLOW_CONNECTIONS false`), 3D000 (the
+///   database does not exist), 28000/28P01 (the server refuses our credentials).
+/// - MySQL/MariaDB error numbers: 1040 and 1203 (too many connections), 1053 (shutdown), 1045
+///   (access denied), 1049 (unknown database), 1927 (connection killed), 1152-1161 (network
+///   errors), 2002-2013 (client connection errors), 1290 (read-only mode), 4031 (idle timeout).
+/// - SQLite result codes: 5 SQLITE_BUSY and 6 SQLITE_LOCKED (once the retries are spent), 8
+///   SQLITE_READONLY, 10 SQLITE_IOERR, 13 SQLITE_FULL, 14 SQLITE_CANTOPEN, and their extended
+///   codes.
+fn is_unavailable(db: &dyn sqlx::error::DatabaseError) -> bool {
+    #[cfg(feature = "mysql")]
+    if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return matches!(
+            my.number(),
+            1040 | 1045 | 1049 | 1053 | 1152..=1161 | 1203 | 1290 | 1927 | 2002..=2013 | 4031
+        ) || is_unavailable_code(db.code().as_deref());
+    }
+    #[cfg(feature = "sqlite")]
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        let primary = db
+            .code()
+            .and_then(|c| c.parse::<u32>().ok())
+            .map(|c| c & 0xff);
+        return matches!(primary, Some(5 | 6 | 8 | 10 | 13 | 14));
+    }
+    is_unavailable_code(db.code().as_deref())
+}
+
+/// The SQLSTATEs of [`is_unavailable`].
 fn is_unavailable_code(code: Option<&str>) -> bool {
-    code.is_some_and(|c| c.starts_with("08") || matches!(c, "53300" | "57P01" | "57P02" | "57P03"))
+    code.is_some_and(|c| {
+        c.starts_with("08")
+            || c.starts_with("53")
+            || c.starts_with("57P")
+            || c.starts_with("58")
+            || matches!(c, "55000" | "3D000" | "28000" | "28P01")
+    })
 }
 
 /// Whether an error means "this transaction lost a race, run it again": a deadlock or
@@ -1656,10 +1695,20 @@ mod tests {
             store_error(failure("08006")),
             StoreError::Unavailable(_)
         ));
-        assert!(matches!(
-            store_error(failure("42P01")),
-            StoreError::Backend(_)
-        ));
+        for code in [
+            "55000", "3D000", "28P01", "57P01", "57P03", "53100", "53200", "58030", "08001",
+        ] {
+            assert!(
+                matches!(store_error(failure(code)), StoreError::Unavailable(_)),
+                "{code}"
+            );
+        }
+        for code in ["42P01", "23505", "22P02", "40001"] {
+            assert!(
+                matches!(store_error(failure(code)), StoreError::Backend(_)),
+                "{code}"
+            );
+        }
     }
 
     #[test]

@@ -121,3 +121,61 @@ async fn two_instances_count_failed_logins_together() {
     })
     .await;
 }
+
+/// A database that refuses connections (`ALLOW_CONNECTIONS false`, SQLSTATE 55000) is
+/// "unavailable" (503) to every call, like a network partition, never a backend failure (500).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_refuses_connections_is_unavailable() {
+    use authkit_core::store::{StoreError, UserStore};
+    use authkit_sqlx::sqlx::{AssertSqlSafe, PgPool, raw_sql};
+
+    let Some(url) = server_url(POSTGRES_URL_VAR, &SKIPPED) else {
+        return;
+    };
+    let admin = PgPool::connect(&url).await.expect("PostgreSQL");
+    let name = format!("authkit_closed_{}", uuid::Uuid::now_v7().simple());
+    raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .expect("create a database");
+    let (base, _) = url.rsplit_once('/').expect("a database in the URL");
+    let store = authkit_sqlx::PgStore::connect(
+        &format!("{base}/{name}"),
+        StoreOptions::default().acquire_timeout(std::time::Duration::from_secs(5)),
+    )
+    .await
+    .expect("connect");
+    store.migrate().await.expect("migrations");
+    store.ping().await.expect("ready while open");
+
+    raw_sql(AssertSqlSafe(format!(
+        "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+         SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    )))
+    .execute(&admin)
+    .await
+    .expect("close the database");
+    let outcomes = [
+        store.ping().await.err(),
+        store.ping().await.err(),
+        store.user_by_email("ada@example.com").await.err(),
+    ];
+    raw_sql(AssertSqlSafe(format!(
+        "ALTER DATABASE {name} ALLOW_CONNECTIONS true"
+    )))
+    .execute(&admin)
+    .await
+    .expect("reopen");
+    store.pool().close().await;
+    let _ = raw_sql(AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&admin)
+    .await;
+    for outcome in outcomes {
+        assert!(
+            matches!(outcome, Some(StoreError::Unavailable(_))),
+            "{outcome:?}"
+        );
+    }
+}

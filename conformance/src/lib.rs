@@ -329,6 +329,7 @@ macro_rules! http_conformance_suite {
                 deleting_an_account_ends_its_access_tokens_at_once,
                 a_demoted_admin_loses_admin_rights_at_once,
                 a_disabled_or_deleted_admin_changes_nobody,
+                the_last_admin_cannot_delete_itself_through_me,
                 // request limits
                 oversized_json_bodies_are_payload_too_large,
                 non_json_content_types_are_unsupported_media_type,

@@ -7,9 +7,9 @@ use crate::error::AuthError;
 use crate::events::EventKind;
 use crate::jwt::AccessClaims;
 use crate::mail::Mail;
-use crate::model::User;
+use crate::model::{Role, User, UserId, UserStatus};
 use crate::secret::SecretString;
-use crate::store::{CredentialChange, SessionRevocation, TokenPurpose, UserUpdate};
+use crate::store::{CredentialChange, SessionRevocation, TokenPurpose, UserQuery, UserUpdate};
 
 impl Auth {
     /// The caller's account (`GET /auth/me`).
@@ -132,7 +132,8 @@ impl Auth {
     }
 
     /// Deletes the caller's account and everything attached to it, after confirming the
-    /// password (`DELETE /auth/me`).
+    /// password (`DELETE /auth/me`). The last active admin cannot delete itself (400
+    /// `validation_failed`), as on the admin routes: someone must be left to administer.
     pub async fn delete_me(
         &self,
         claims: &AccessClaims,
@@ -141,6 +142,12 @@ impl Auth {
         let user = self.active_user(claims).await?;
         if !self.check_password(Some(&user), password).await? {
             return Err(AuthError::InvalidCredentials);
+        }
+        if user.role.is_admin() && !self.another_active_admin(user.id).await? {
+            return Err(AuthError::Validation(
+                "the last admin cannot delete their own account: make another account admin first"
+                    .into(),
+            ));
         }
         self.inner.store.delete_user(user.id, self.now()).await?;
         self.clear_session_cache();
@@ -152,5 +159,18 @@ impl Auth {
         )
         .await;
         Ok(())
+    }
+
+    /// Whether an active admin other than `me` exists.
+    async fn another_active_admin(&self, me: UserId) -> Result<bool, AuthError> {
+        let query = UserQuery {
+            limit: 2,
+            after: None,
+            role: Some(Role::admin()),
+            status: Some(UserStatus::Active),
+            search: None,
+        };
+        let admins = self.inner.store.list_users(&query).await?;
+        Ok(admins.iter().any(|admin| admin.id != me))
     }
 }

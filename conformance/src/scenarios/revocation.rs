@@ -313,3 +313,30 @@ pub async fn a_refresh_retried_within_the_grace_window_keeps_the_session(target:
     api.assert_refresh_fails(&next.refresh_token).await;
     assert_token_refused(&api, &next.access_token, "a replay after the grace window").await;
 }
+
+/// The last active admin cannot delete itself through `DELETE /auth/me` either (400
+/// `validation_failed`; it still signs in); once another admin exists, it can (204).
+pub async fn the_last_admin_cannot_delete_itself_through_me(target: Target) {
+    let api = Api::new(target);
+    let admin = api.admin_login().await;
+    let delete_me = |token: String| {
+        let request = api
+            .authed(Method::DELETE, "/auth/me", &token)
+            .json(&json!({ "password": api.target().admin_password }));
+        send(request)
+    };
+    let refused = delete_me(admin.access_token.clone()).await;
+    assert_problem(&refused, 400, "validation_failed");
+    let again = api.admin_login().await;
+    api.me(&again.access_token).await;
+
+    second_admin(&api, &again.access_token).await;
+    assert_no_content(&delete_me(again.access_token.clone()).await);
+    let email = api.target().admin_email.clone();
+    let password = api.target().admin_password.clone();
+    assert_problem(
+        &api.login_answer(&email, &password).await,
+        401,
+        "invalid_credentials",
+    );
+}
