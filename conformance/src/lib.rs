@@ -265,6 +265,7 @@ macro_rules! http_conformance_suite {
                 logging_in_by_email_or_username_returns_a_token_pair,
                 failed_logins_are_identical_for_unknown_users_wrong_passwords_and_disabled_accounts,
                 five_failed_logins_throttle_known_and_unknown_identifiers_alike,
+                failed_logins_count_per_account_by_email_and_username_alike,
                 // OAuth2 token endpoint
                 token_endpoint_password_grant_accepts_an_email_or_a_username,
                 token_endpoint_refresh_grant_rotates_the_pair,

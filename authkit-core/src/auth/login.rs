@@ -169,14 +169,18 @@ impl Auth {
         password: &SecretString,
         client: &ClientInfo,
     ) -> Result<TokenPair, AuthError> {
-        let throttle_key = identifier.throttle_key();
-        self.check_throttle(&throttle_key).await?;
-
         let user = match identifier {
             Identifier::Email(canonical) => self.inner.store.user_by_email(canonical).await?,
             Identifier::Username(canonical) => self.inner.store.user_by_username(canonical).await?,
             Identifier::Malformed(_) => None,
         };
+        // One budget per account, however it is named (address or username); one per
+        // identifier when none matches. Both cost the same store calls and answer alike.
+        let throttle_key = match &user {
+            Some(user) => account_throttle_key(user.id),
+            None => identifier.throttle_key(),
+        };
+        self.check_throttle(&throttle_key).await?;
         let password_ok = if password.expose().len() > MAX_PRESENTED_PASSWORD_BYTES {
             false
         } else {
@@ -258,6 +262,19 @@ impl Auth {
     }
 }
 
+/// The throttle counter's key of an account: a digest like the identifiers' keys, so the two
+/// kinds look alike in the store.
+fn account_throttle_key(id: crate::model::UserId) -> String {
+    hex_digest(&format!("account:{id}"))
+}
+
+fn hex_digest(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// What a login names the account by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Identifier {
@@ -294,7 +311,6 @@ impl Identifier {
             Self::Username(v) => ("username", v),
             Self::Malformed(v) => ("other", v),
         };
-        let digest = Sha256::digest(format!("{tag}:{value}").as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        hex_digest(&format!("{tag}:{value}"))
     }
 }

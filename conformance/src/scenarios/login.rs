@@ -114,3 +114,38 @@ pub async fn five_failed_logins_throttle_known_and_unknown_identifiers_alike(tar
     let other = api.register().await;
     api.login(&other.email, PASSWORD).await;
 }
+
+/// Failed logins count per account, however it is named: five wrong passwords by address make
+/// the right password by username wait too, and wrong guesses alternating address and
+/// username share one budget.
+pub async fn failed_logins_count_per_account_by_email_and_username_alike(target: Target) {
+    let api = Api::new(target);
+    let by_username = |username: &str, password: &str| {
+        send(api.post_json(
+            "/auth/login",
+            &json!({ "username": username, "password": password }),
+        ))
+    };
+    let first = api.register_with_username().await;
+    let first_name = first.username.clone().expect("a username");
+    for attempt in 1..=5 {
+        let answer = api.login_answer(&first.email, "not the password").await;
+        assert_eq!(answer.status, 401, "attempt {attempt}: {answer:?}");
+    }
+    let answer = by_username(&first_name, PASSWORD).await;
+    assert_problem(&answer, 429, "too_many_attempts");
+    assert_retry_after(&answer);
+
+    let second = api.register_with_username().await;
+    let second_name = second.username.clone().expect("a username");
+    for attempt in 1..=5 {
+        let answer = if attempt % 2 == 0 {
+            by_username(&second_name, "not the password").await
+        } else {
+            api.login_answer(&second.email, "not the password").await
+        };
+        assert_problem(&answer, 401, "invalid_credentials");
+    }
+    let answer = api.login_answer(&second.email, PASSWORD).await;
+    assert_problem(&answer, 429, "too_many_attempts");
+}
