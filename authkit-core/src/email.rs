@@ -1,9 +1,16 @@
 //! E-mail addresses and usernames: trimming, syntax checks, canonical forms.
 //!
-//! An address is stored as given (trimmed) and unique on its canonical form, the whole address
-//! lower-cased. The syntax check is deliberately plain (RFC 5321 sizes, one `@`, a dotted domain
+//! An address is stored as given (trimmed) and unique on its canonical form: the whole address
+//! in Unicode NFKC, lower-cased, so look-alikes that NFKC folds (full-width `ａｄａ@ｅｘａｍｐｌｅ.com`)
+//! collide with the plain address. Invisible and format characters (zero-width space and
+//! joiner, byte-order mark, bidirectional overrides, soft hyphen, variation selectors, tags)
+//! and combining marks that NFKC leaves on their own are refused: they only serve to make two
+//! addresses look the same. The syntax check is deliberately plain (RFC 5321 sizes, one `@`, a dotted domain
 //! of letters, digits and hyphens, no spaces or control characters): the real proof of an address
 //! is the verification mail.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 use crate::error::AuthError;
 
@@ -19,10 +26,20 @@ pub const MAX_EMAIL_LEN: usize = 254;
 /// assert_eq!(given, "Ada.Lovelace@Example.COM");
 /// assert_eq!(canonical, "ada.lovelace@example.com");
 /// assert!(normalize_email("not-an-address").is_err());
+/// assert_eq!(normalize_email("ａｄａ@example.com").unwrap().1, "ada@example.com");
+/// assert!(normalize_email("ada\u{200b}@example.com").is_err());
 /// ```
 pub fn normalize_email(input: &str) -> Result<(String, String), AuthError> {
-    let email = input.trim();
+    let given = input.trim();
     let invalid = |why: &str| Err(AuthError::Validation(format!("email: {why}")));
+    if given.chars().any(is_invisible) {
+        return invalid("must not contain invisible or formatting characters");
+    }
+    let folded: String = given.nfkc().collect();
+    let email = folded.as_str();
+    if email.chars().any(is_combining_mark) {
+        return invalid("must not contain combining marks on their own");
+    }
     if email.is_empty() {
         return invalid("is required");
     }
@@ -52,7 +69,41 @@ pub fn normalize_email(input: &str) -> Result<(String, String), AuthError> {
     if labels.len() < 2 || !labels.iter().all(label_ok) {
         return invalid("the domain is invalid");
     }
-    Ok((email.to_owned(), email.to_lowercase()))
+    if given.len() > MAX_EMAIL_LEN {
+        return invalid("is too long");
+    }
+    Ok((given.to_owned(), email.to_lowercase()))
+}
+
+/// Characters that display as nothing or change how their neighbours display: Unicode's
+/// format characters (general category Cf) and the other default-ignorable code points.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{08E2}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 /// A checked username: `(as given, trimmed; canonical lower-case)`. 3 to 32 characters of
@@ -122,6 +173,38 @@ mod tests {
     #[test]
     fn internationalised_domains_are_accepted() {
         assert!(normalize_email("jose@bücher.de").is_ok());
+        // A letter and its combining accent compose into one letter: a real address.
+        let composed = normalize_email("jose\u{0301}@example.com").unwrap().1;
+        assert_eq!(composed, "josé@example.com");
+    }
+
+    #[test]
+    fn look_alikes_fold_to_the_plain_address_and_invisible_characters_are_refused() {
+        for look_alike in [
+            "ａｄａ@example.com",
+            "ada@ｅｘａｍｐｌｅ.com",
+            "ＡＤＡ@ＥＸＡＭＰＬＥ.ＣＯＭ",
+            "ada＠example.com",
+        ] {
+            assert_eq!(
+                normalize_email(look_alike).unwrap().1,
+                "ada@example.com",
+                "{look_alike}"
+            );
+        }
+        for hidden in [
+            "ada\u{200B}@example.com",
+            "ad\u{200D}a@example.com",
+            "\u{FEFF}ada@example.com",
+            "ada@exa\u{202E}mple.com",
+            "ada\u{00AD}@example.com",
+            "ada\u{FE0F}@example.com",
+            "ada\u{E0061}@example.com",
+            "ada\u{0336}@example.com",
+            "\u{0301}ada@example.com",
+        ] {
+            assert!(normalize_email(hidden).is_err(), "{hidden:?}");
+        }
     }
 
     #[test]

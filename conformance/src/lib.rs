@@ -259,6 +259,7 @@ macro_rules! http_conformance_suite {
                 registering_a_malformed_email_is_validation_failed,
                 registering_a_14_character_password_is_weak_password,
                 registering_a_case_variant_of_a_taken_email_is_email_taken,
+                look_alike_addresses_are_taken_or_refused,
                 registering_a_taken_username_is_username_taken,
                 access_tokens_carry_the_documented_header_and_claims,
                 // login

@@ -232,3 +232,43 @@ pub async fn unverified_login_is_email_not_verified_only_after_a_correct_passwor
     let tokens = api.login(&email, PASSWORD).await;
     assert!(api.me(&tokens.access_token).await.email_verified);
 }
+
+/// Look-alike addresses are not new accounts: full-width letters in the local part or the
+/// domain fold (NFKC) onto the taken address (409 `email_taken`), and invisible or formatting
+/// characters (zero-width space and joiner, byte-order mark, right-to-left override, a stray
+/// combining mark) are 400 `validation_failed`.
+pub async fn look_alike_addresses_are_taken_or_refused(target: Target) {
+    let api = Api::new(target);
+    let local = format!("ada{}", unique_username().replace(['_', '.', '-'], ""));
+    let email = format!("{local}@example.com");
+    api.register_as(&email, None).await;
+    let full_width: String = local
+        .chars()
+        .map(|c| char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap_or(c))
+        .collect();
+    for variant in [
+        format!("{full_width}@example.com"),
+        format!("{local}@ｅｘａｍｐｌｅ.com"),
+    ] {
+        let answer = send(api.post_json(
+            "/auth/register",
+            &json!({ "email": variant, "password": PASSWORD }),
+        ))
+        .await;
+        assert_problem(&answer, 409, "email_taken");
+    }
+    for hidden in [
+        format!("{local}\u{200B}@example.com"),
+        format!("{local}\u{200D}x@example.com"),
+        format!("\u{FEFF}{local}@example.com"),
+        format!("{local}@exa\u{202E}mple.com"),
+        format!("{local}\u{0336}@example.com"),
+    ] {
+        let answer = send(api.post_json(
+            "/auth/register",
+            &json!({ "email": hidden, "password": PASSWORD }),
+        ))
+        .await;
+        assert_problem(&answer, 400, "validation_failed");
+    }
+}
