@@ -59,18 +59,33 @@ pub use role::{RequireRoleMiddleware, RequireRoleService};
 /// Registers the auth routes (under the configured prefix), `/.well-known/jwks.json`,
 /// `/healthz`, `/readyz`, `/openapi.json` and `/docs`, and makes `api` available to the
 /// extractors: `App::new().configure(authkit_actix::configure(api))`.
+///
+/// Each path is one resource: the methods it does not serve are answered as core decides
+/// ([`HttpApi::other_method`]: 405 with `Allow`, `OPTIONS` 204 with `Allow`), and `HEAD` is
+/// served as `GET` (actix-web drops the body of a `HEAD` answer).
 pub fn configure(api: HttpApi) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(web::Data::new(api.clone()));
         let prefix = api.config().prefix.clone();
-        for route in Route::ALL {
-            let (method, _) = route.endpoint();
-            let api = api.clone();
-            let handler = move |req: ActixRequest, payload: web::Payload| {
+        for path in Route::paths(&prefix) {
+            let mut resource = web::resource(path.path.as_str());
+            for (method, route) in path.routes.iter().copied() {
                 let api = api.clone();
-                async move { handle(&api, route, req, payload).await }
+                let handler = move |req: ActixRequest, payload: web::Payload| {
+                    let api = api.clone();
+                    async move { handle(&api, route, req, payload).await }
+                };
+                if method == Method::Get {
+                    resource = resource.route(web::head().to(handler.clone()));
+                }
+                resource = resource.route(method_route(method).to(handler));
+            }
+            let other = move |req: ActixRequest| {
+                let options = req.method() == actix_web::http::Method::OPTIONS;
+                let answer = HttpApi::other_method(&path, options);
+                async move { into_response(answer) }
             };
-            cfg.route(&route.path(&prefix), method_route(method).to(handler));
+            cfg.service(resource.default_service(web::to(other)));
         }
     }
 }

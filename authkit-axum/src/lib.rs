@@ -55,7 +55,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, on};
+use axum::routing::{MethodFilter, MethodRouter};
 
 pub use authkit_core::http::{Admin, Principal, RoleName};
 pub use extract::{AuthUser, OptionalAuthUser, RequireRole};
@@ -63,17 +63,31 @@ pub use role::{RequireRoleLayer, RequireRoleService};
 
 /// The auth routes (under the configured prefix), `/.well-known/jwks.json`, `/healthz`,
 /// `/readyz`, `/openapi.json` and `/docs`, ready to [`Router::merge`] into any router.
+///
+/// Each path answers the methods it does not serve as core decides ([`HttpApi::other_method`]:
+/// 405 with `Allow`, `OPTIONS` 204 with `Allow`); `HEAD` is served as `GET` without the body.
 pub fn routes<S: Clone + Send + Sync + 'static>(api: HttpApi) -> Router<S> {
     let prefix = api.config().prefix.clone();
-    Route::ALL.into_iter().fold(Router::new(), |router, route| {
-        let api = api.clone();
-        let (method, _) = route.endpoint();
-        let handler = move |request: Request| {
-            let api = api.clone();
-            async move { handle(&api, route, request).await }
-        };
-        router.route(&route.path(&prefix), on(method_filter(method), handler))
-    })
+    Route::paths(&prefix)
+        .into_iter()
+        .fold(Router::new(), |router, path| {
+            let mut methods = MethodRouter::new();
+            for (method, route) in path.routes.iter().copied() {
+                let api = api.clone();
+                let handler = move |request: Request| {
+                    let api = api.clone();
+                    async move { handle(&api, route, request).await }
+                };
+                methods = methods.on(method_filter(method), handler);
+            }
+            let at = path.path.clone();
+            let other = move |request: Request| {
+                let options = request.method() == axum::http::Method::OPTIONS;
+                let answer = HttpApi::other_method(&path, options);
+                async move { into_response(answer) }
+            };
+            router.route(&at, methods.fallback(other))
+        })
 }
 
 fn method_filter(method: Method) -> MethodFilter {

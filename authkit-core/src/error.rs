@@ -49,6 +49,8 @@ pub enum ErrorCode {
     Forbidden,
     /// The resource does not exist, or is not the caller's (404).
     NotFound,
+    /// The path exists but does not serve this method; `Allow` lists those it does (405).
+    MethodNotAllowed,
     /// The request body is larger than the auth routes accept (413).
     PayloadTooLarge,
     /// The request body has the wrong content type (415).
@@ -84,6 +86,7 @@ impl ErrorCode {
             Self::InvalidAccessToken => "invalid_access_token",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::InvalidGrant => "invalid_grant",
@@ -111,6 +114,7 @@ impl ErrorCode {
             Self::EmailNotVerified | Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::EmailTaken | Self::UsernameTaken => 409,
+            Self::MethodNotAllowed => 405,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::TooManyAttempts | Self::TooManyRequests => 429,
@@ -137,6 +141,7 @@ impl ErrorCode {
             Self::InvalidAccessToken => "Invalid access token",
             Self::Forbidden => "Forbidden",
             Self::NotFound => "Not found",
+            Self::MethodNotAllowed => "Method not allowed",
             Self::PayloadTooLarge => "The request body is too large",
             Self::UnsupportedMediaType => "Unsupported content type",
             Self::InvalidGrant => "Invalid grant",

@@ -344,6 +344,7 @@ macro_rules! http_conformance_suite {
                 jwks_health_and_readiness_answer_200,
                 openapi_document_describes_every_auth_route,
                 docs_serve_html,
+                other_methods_are_405_with_allow_and_head_and_options_are_served,
             ];
             email_verification_required: [
                 registration_with_verification_required_answers_202_alike_for_new_and_taken_addresses,

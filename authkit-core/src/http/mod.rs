@@ -202,6 +202,62 @@ impl Route {
     }
 }
 
+/// One path of the contract with the routes it serves, by method: what an adapter mounts as one
+/// resource. Methods it does not serve get [`HttpApi::other_method`]; `HEAD` is served as
+/// `GET` without the body where there is a `GET`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathRoutes {
+    /// The path template under the prefix (`{id}` marks the parameter).
+    pub path: String,
+    /// The routes at this path and their methods.
+    pub routes: Vec<(Method, Route)>,
+    /// The `Allow` header value: the methods served, `HEAD` after `GET`, then `OPTIONS`.
+    pub allow: String,
+}
+
+impl Route {
+    /// Every path of the contract under `prefix`, each with its routes, in contract order.
+    pub fn paths(prefix: &str) -> Vec<PathRoutes> {
+        let mut paths: Vec<PathRoutes> = Vec::new();
+        for route in Route::ALL {
+            let path = route.path(prefix);
+            let (method, _) = route.endpoint();
+            match paths.iter_mut().find(|p| p.path == path) {
+                Some(entry) => entry.routes.push((method, route)),
+                None => paths.push(PathRoutes {
+                    path,
+                    routes: vec![(method, route)],
+                    allow: String::new(),
+                }),
+            }
+        }
+        for entry in &mut paths {
+            let mut allow: Vec<&str> = Vec::new();
+            for (method, _) in &entry.routes {
+                allow.push(method.as_str());
+                if *method == Method::Get {
+                    allow.push("HEAD");
+                }
+            }
+            allow.push("OPTIONS");
+            entry.allow = allow.join(", ");
+        }
+        paths
+    }
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
 /// A request as an adapter saw it: raw header values, the peer address and the body.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HttpRequest<'a> {
@@ -416,6 +472,17 @@ impl HttpApi {
             .auth
             .authenticate_now(token)
             .map(|result| result.map_err(|e| HttpResponse::from_error(&e)))
+    }
+
+    /// The answer to a method that `path` does not serve: `OPTIONS` is 204 with `Allow`, any
+    /// other method 405 `method_not_allowed` with `Allow` (RFC 9110 15.5.6).
+    pub fn other_method(path: &PathRoutes, options: bool) -> HttpResponse {
+        let response = if options {
+            HttpResponse::no_content()
+        } else {
+            problem(ErrorCode::MethodNotAllowed, None)
+        };
+        response.header("allow", path.allow.clone())
     }
 
     /// Checks the caller holds one of `roles` (its current role, see [`Principal::role`]):
@@ -829,6 +896,34 @@ mod tests {
             );
         }
         assert_eq!(header_text(b""), Some(""));
+    }
+
+    #[test]
+    fn paths_group_routes_and_say_what_they_allow() {
+        let paths = Route::paths("/auth");
+        let me = paths.iter().find(|p| p.path == "/auth/me").unwrap();
+        assert_eq!(
+            me.routes,
+            [
+                (Method::Get, Route::GetMe),
+                (Method::Patch, Route::UpdateMe),
+                (Method::Delete, Route::DeleteMe)
+            ]
+        );
+        assert_eq!(me.allow, "GET, HEAD, PATCH, DELETE, OPTIONS");
+        let login = paths.iter().find(|p| p.path == "/auth/login").unwrap();
+        assert_eq!(login.allow, "POST, OPTIONS");
+        let total: usize = paths.iter().map(|p| p.routes.len()).sum();
+        assert_eq!(total, Route::ALL.len());
+        let wrong = HttpApi::other_method(login, false);
+        assert_eq!(
+            (wrong.status, code(&wrong).as_str()),
+            (405, "method_not_allowed")
+        );
+        assert_eq!(wrong.header_value("allow"), Some("POST, OPTIONS"));
+        let options = HttpApi::other_method(login, true);
+        assert_eq!(options.status, 204);
+        assert_eq!(options.header_value("allow"), Some("POST, OPTIONS"));
     }
 
     #[test]

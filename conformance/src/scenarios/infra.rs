@@ -106,3 +106,43 @@ pub async fn docs_serve_html(target: Target) {
     );
     assert!(!answer.body.is_empty());
 }
+
+/// A method a path does not serve is 405 `method_not_allowed` with `Allow` listing the ones it
+/// does; `OPTIONS` is 204 with the same `Allow`; `HEAD` on a `GET` route answers as `GET`
+/// without a body.
+pub async fn other_methods_are_405_with_allow_and_head_and_options_are_served(target: Target) {
+    let api = Api::new(target);
+    let allowed = |answer: &Answer| -> std::collections::BTreeSet<String> {
+        answer
+            .header("allow")
+            .unwrap_or_else(|| panic!("no Allow header: {answer:?}"))
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .collect()
+    };
+    let set = |methods: &[&str]| methods.iter().map(|m| (*m).to_owned()).collect();
+
+    let put_me = send(api.request(Method::PUT, "/auth/me")).await;
+    assert_problem(&put_me, 405, "method_not_allowed");
+    assert_eq!(
+        allowed(&put_me),
+        set(&["GET", "HEAD", "PATCH", "DELETE", "OPTIONS"])
+    );
+    let get_login = send(api.get("/auth/login")).await;
+    assert_problem(&get_login, 405, "method_not_allowed");
+    assert_eq!(allowed(&get_login), set(&["POST", "OPTIONS"]));
+
+    let options = send(api.request(Method::OPTIONS, "/auth/me")).await;
+    assert_eq!(options.status, 204, "{options:?}");
+    assert_eq!(
+        allowed(&options),
+        set(&["GET", "HEAD", "PATCH", "DELETE", "OPTIONS"])
+    );
+
+    let head = send(api.request(Method::HEAD, "/healthz")).await;
+    assert_eq!(head.status, 200, "{head:?}");
+    assert!(head.text().is_empty(), "HEAD has no body: {head:?}");
+    let head_me = send(api.request(Method::HEAD, "/auth/me")).await;
+    assert_eq!(head_me.status, 401, "{head_me:?}");
+    assert_bearer_challenge(&head_me, None);
+}
