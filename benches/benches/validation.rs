@@ -101,5 +101,69 @@ fn minting(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, hs256, asymmetric, minting);
+/// Distinct tokens in the all-miss workload: more than the cache holds, each presented once
+/// per pass.
+const ALL_MISS: usize = 200_000;
+/// The population of the Zipf workload.
+const ZIPF_POPULATION: usize = 100_000;
+
+/// Many distinct tokens, as a service sees them: with the default cache and without, on a
+/// workload where nothing repeats (the cache cannot help, and must not hurt) and on a Zipf(1.0)
+/// popularity over 100,000 tokens (the realistic one).
+fn many_tokens(c: &mut Criterion) {
+    let plain = codec(JwtAlgorithm::Hs256);
+    let cached = plain.clone().with_verified_cache(16_384);
+    let now = OffsetDateTime::now_utc();
+    let tokens: Vec<String> = (0..ALL_MISS).map(|_| token(&plain)).collect();
+    let mut g = c.benchmark_group(format!(
+        "validate/HS256, {ALL_MISS} distinct tokens (all miss)"
+    ));
+    for (name, codec) in [("no cache", &plain), ("default cache", &cached)] {
+        let mut i = 0;
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                i = (i + 1) % ALL_MISS;
+                codec.validate_shared(black_box(&tokens[i]), now)
+            })
+        });
+    }
+    g.finish();
+
+    let stream = zipf_ranks(ZIPF_POPULATION, 1 << 20, 0x9E37_79B9);
+    let mut g = c.benchmark_group(format!(
+        "validate/HS256, Zipf(1.0) over {ZIPF_POPULATION} tokens"
+    ));
+    for (name, codec) in [("no cache", &plain), ("default cache", &cached)] {
+        let mut i = 0;
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                i = (i + 1) % stream.len();
+                codec.validate_shared(black_box(&tokens[stream[i]]), now)
+            })
+        });
+    }
+    g.finish();
+}
+
+/// `len` ranks drawn from Zipf(1.0) over `n` items (deterministic).
+fn zipf_ranks(n: usize, len: usize, mut seed: u64) -> Vec<usize> {
+    let mut cumulative = Vec::with_capacity(n);
+    let mut total = 0.0;
+    for rank in 1..=n {
+        total += 1.0 / rank as f64;
+        cumulative.push(total);
+    }
+    (0..len)
+        .map(|_| {
+            seed ^= seed >> 12;
+            seed ^= seed << 25;
+            seed ^= seed >> 27;
+            let unit =
+                (seed.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64;
+            cumulative.partition_point(|c| *c < unit * total)
+        })
+        .collect()
+}
+
+criterion_group!(benches, hs256, asymmetric, minting, many_tokens);
 criterion_main!(benches);
