@@ -27,6 +27,14 @@ else
 fi
 
 rps() { awk '/Requests\/sec/ {print $2}'; }
+requests() { awk '/requests in/ {print $1}'; }
+# The server's CPU time so far (user + system, all threads), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+# Server CPU microseconds per request of the wrk run whose output is /tmp/w.txt.
+cpu_us_per_request() { # ticks before, ticks after
+    awk -v a="$1" -v b="$2" -v n="$(requests < /tmp/w.txt)" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%.3f", (b - a) * 1000000 / hz / n }'
+}
 p99() { awk '$1=="99%" {print $2}'; }
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 kib() { awk -v k="$1" '$1==k":" {print $2}' "/proc/$2/status"; }
@@ -59,12 +67,16 @@ for fw in ${E2E_FRAMEWORKS:-axum actix}; do
         # what carrying the token costs the HTTP layer, apart from authkit's check.
         $LOAD_CPU wrk -t1 -c32 -d"$DUR" --latency -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/open" > /tmp/w.txt
         echo "$(rps < /tmp/w.txt) $(p99 < /tmp/w.txt)" >> /tmp/open-token.txt
-        # The realistic pair: 10,000 distinct tokens, to the open and the protected route.
+        # The realistic pair: 10,000 distinct tokens, to the open and the protected route. The
+        # Lua script makes wrk the bottleneck, so the server's CPU time per request is recorded
+        # too: its ratio is the server's capacity ratio, whatever the client manages.
+        t0=$(cpu_ticks)
         $LOAD_CPU wrk -t1 -c32 -d"$DUR" --latency -s benches/pool.lua "http://127.0.0.1:$PORT/open" > /tmp/w.txt
-        echo "$(rps < /tmp/w.txt) $(p99 < /tmp/w.txt)" >> /tmp/open-pool.txt
+        echo "$(rps < /tmp/w.txt) $(p99 < /tmp/w.txt) $(cpu_us_per_request "$t0" "$(cpu_ticks)")" >> /tmp/open-pool.txt
+        t0=$(cpu_ticks)
         $LOAD_CPU wrk -t1 -c32 -d"$DUR" --latency -s benches/pool.lua "http://127.0.0.1:$PORT/protected" > /tmp/w.txt
         grep -q "Non-2xx" /tmp/w.txt && { echo "protected route refused pool tokens" >&2; cat /tmp/w.txt >&2; exit 1; }
-        echo "$(rps < /tmp/w.txt) $(p99 < /tmp/w.txt)" >> /tmp/protected-pool.txt
+        echo "$(rps < /tmp/w.txt) $(p99 < /tmp/w.txt) $(cpu_us_per_request "$t0" "$(cpu_ticks)")" >> /tmp/protected-pool.txt
     done
     open_rps=$(cut -d' ' -f1 /tmp/open.txt | median); prot_rps=$(cut -d' ' -f1 /tmp/protected.txt | median)
     open_token_rps=$(cut -d' ' -f1 /tmp/open-token.txt | median)
@@ -80,10 +92,15 @@ for fw in ${E2E_FRAMEWORKS:-axum actix}; do
     echo "$fw protected/open+token (the same request), median of per-round ratios: $(printf '%.3f' "$ratio_token")"
     echo "$fw open, 10k-token pool:      req/s runs: $(cut -d' ' -f1 /tmp/open-pool.txt | tr '\n' ' ') p99: $(cut -d' ' -f2 /tmp/open-pool.txt | tr '\n' ' ')"
     echo "$fw protected, 10k-token pool: req/s runs: $(cut -d' ' -f1 /tmp/protected-pool.txt | tr '\n' ' ') p99: $(cut -d' ' -f2 /tmp/protected-pool.txt | tr '\n' ' ')"
-    ratio_pool=$(paste -d' ' /tmp/protected-pool.txt /tmp/open-pool.txt | awk '{print $1/$3}' | median)
-    ratio_pool_plain=$(paste -d' ' /tmp/protected-pool.txt /tmp/open.txt | awk '{print $1/$3}' | median)
+    # protected-pool.txt has three columns (req/s, p99, CPU µs/request): the other file's
+    # req/s is the fourth.
+    ratio_pool=$(paste -d' ' /tmp/protected-pool.txt /tmp/open-pool.txt | awk '{print $1/$4}' | median)
+    ratio_pool_plain=$(paste -d' ' /tmp/protected-pool.txt /tmp/open.txt | awk '{print $1/$4}' | median)
     echo "$fw REALISTIC protected/open, 10k distinct tokens + 10k revocations, median of per-round ratios: $(printf '%.3f' "$ratio_pool")"
     echo "$fw protected (10k pool) / open without a token header: $(printf '%.3f' "$ratio_pool_plain")"
+    echo "$fw server CPU us/request, 10k pool: open $(cut -d' ' -f3 /tmp/open-pool.txt | tr '\n' ' ')/ protected $(cut -d' ' -f3 /tmp/protected-pool.txt | tr '\n' ' ')"
+    cpu_ratio=$(paste -d' ' /tmp/open-pool.txt /tmp/protected-pool.txt | awk '{print $3/$6}' | median)
+    echo "$fw REALISTIC server capacity protected/open (CPU per request, open/protected), median: $(printf '%.3f' "$cpu_ratio")"
     stop
     [ "${E2E_FLOOD:-1}" = 0 ] && continue
 
