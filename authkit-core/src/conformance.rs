@@ -39,10 +39,10 @@ use time::{Duration, OffsetDateTime};
 
 use crate::model::{PasswordHash, Role, Session, User, UserStatus, new_id};
 use crate::store::{
-    CredentialChange, OneTimeToken, RevocationRecord, Revoked, Rotation, SessionRevocation, Store,
-    StoreError, TokenPurpose, UniqueField, UserQuery, UserUpdate,
+    CredentialChange, OneTimeToken, RefreshFamily, RevocationRecord, Revoked, Rotation,
+    SessionRevocation, Store, StoreError, TokenPurpose, UniqueField, UserQuery, UserUpdate,
 };
-use crate::token::{OpaqueToken, TokenHash};
+use crate::token::{OpaqueToken, RefreshKey, RefreshToken, TokenHash};
 
 /// Makes and removes the store each case runs against.
 pub trait StoreFixture: Sync {
@@ -189,6 +189,11 @@ fn hash() -> TokenHash {
     OpaqueToken::generate().hash()
 }
 
+/// The key of a new session's first refresh token.
+fn refresh_key() -> RefreshKey {
+    RefreshToken::generate().key()
+}
+
 fn conflict(result: Result<impl std::fmt::Debug, StoreError>) -> UniqueField {
     match result {
         Err(StoreError::Conflict(field)) => field,
@@ -206,9 +211,9 @@ pub mod cases {
         u
     }
 
-    async fn insert_session(store: &Arc<dyn Store>, user_id: uuid::Uuid) -> (Session, TokenHash) {
+    async fn insert_session(store: &Arc<dyn Store>, user_id: uuid::Uuid) -> (Session, RefreshKey) {
         let s = session(user_id, T0);
-        let refresh = hash();
+        let refresh = refresh_key();
         store
             .create_session(&s, &refresh)
             .await
@@ -216,13 +221,31 @@ pub mod cases {
         (s, refresh)
     }
 
-    fn rotation(old: TokenHash, now: OffsetDateTime) -> Rotation {
+    /// A rotation of `old` to a new token of its session.
+    fn rotation(old: RefreshKey, now: OffsetDateTime) -> Rotation {
         Rotation {
-            old,
-            new: hash(),
+            selector: old.selector,
+            old: old.hash,
+            new: RefreshToken::successor(old.selector).key().hash,
             now,
             idle_expires_at: now + Duration::days(14),
         }
+    }
+
+    /// The key of the token `r` would make current.
+    fn successor(r: &Rotation) -> RefreshKey {
+        RefreshKey {
+            selector: r.selector,
+            hash: r.new,
+        }
+    }
+
+    async fn family(store: &Arc<dyn Store>, key: RefreshKey) -> RefreshFamily {
+        store
+            .refresh_family(&key.selector)
+            .await
+            .unwrap()
+            .expect("the session is found by its selector")
     }
 
     /// Users read back equal, field for field, by each lookup.
@@ -259,7 +282,10 @@ pub mod cases {
         );
         assert_eq!(store.user_by_username("nobody").await.unwrap(), None);
         assert_eq!(store.session(new_id()).await.unwrap(), None);
-        assert_eq!(store.find_refresh_token(&hash()).await.unwrap(), None);
+        assert_eq!(
+            store.refresh_family(&refresh_key().selector).await.unwrap(),
+            None
+        );
         assert_eq!(store.find_one_time_token(&hash(), T0).await.unwrap(), None);
         assert_eq!(store.login_failures("nobody").await.unwrap(), None);
         assert!(store.list_sessions(new_id(), T0).await.unwrap().is_empty());
@@ -691,7 +717,7 @@ pub mod cases {
         assert_eq!(store.user_by_id(u.id).await.unwrap(), None);
         assert_eq!(store.user_by_username("ada").await.unwrap(), None);
         assert_eq!(store.session(s.id).await.unwrap(), None);
-        assert_eq!(store.find_refresh_token(&refresh).await.unwrap(), None);
+        assert_eq!(store.refresh_family(&refresh.selector).await.unwrap(), None);
         assert_eq!(
             store.find_one_time_token(&token.hash, T0).await.unwrap(),
             None
@@ -699,12 +725,9 @@ pub mod cases {
         assert!(!store.delete_user(u.id, T0).await.unwrap());
 
         assert!(store.session(kept_session.id).await.unwrap().is_some());
-        assert!(
-            store
-                .find_refresh_token(&kept_refresh)
-                .await
-                .unwrap()
-                .is_some()
+        assert_eq!(
+            family(&store, kept_refresh).await.current,
+            kept_refresh.hash
         );
         insert_user(&store, "ada@example.com", Some("ada")).await;
     }
@@ -852,7 +875,7 @@ pub mod cases {
         };
         let revoked = session(u.id, T0 + Duration::seconds(2));
         for s in [&older, &newer, &revoked] {
-            store.create_session(s, &hash()).await.unwrap();
+            store.create_session(s, &refresh_key()).await.unwrap();
         }
         store.revoke_session(u.id, revoked.id, T0).await.unwrap();
         assert_eq!(store.session(older.id).await.unwrap(), Some(older.clone()));
@@ -873,10 +896,16 @@ pub mod cases {
         );
     }
 
-    /// A rotation marks the old token used, adds the new one and updates the session.
+    /// A rotation makes the new token current and the old one previous, and updates the
+    /// session.
     pub async fn rotation_swaps_the_token_and_pushes_the_idle_expiry(store: Arc<dyn Store>) {
         let u = insert_user(&store, "ada@example.com", None).await;
         let (s, old) = insert_session(&store, u.id).await;
+        let fresh = family(&store, old).await;
+        assert_eq!(
+            (fresh.current, fresh.previous, fresh.rotated_at),
+            (old.hash, None, None)
+        );
         let now = T0 + Duration::days(3);
         let r = rotation(old, now);
         let rotated = store
@@ -892,50 +921,53 @@ pub mod cases {
                 ..s.clone()
             }
         );
-        let old_record = store.find_refresh_token(&old).await.unwrap().unwrap();
-        assert_eq!(old_record.used_at, Some(now));
-        assert_eq!(old_record.session, rotated);
-        let new_record = store.find_refresh_token(&r.new).await.unwrap().unwrap();
-        assert_eq!(new_record.used_at, None);
-        assert_eq!(new_record.session.id, s.id);
-        let next = rotation(r.new, now + Duration::seconds(1));
+        assert_eq!(
+            family(&store, old).await,
+            RefreshFamily {
+                session: rotated,
+                current: r.new,
+                previous: Some(old.hash),
+                displaced: None,
+                rotated_at: Some(now),
+            }
+        );
+        let next = rotation(successor(&r), now + Duration::seconds(1));
         assert!(
             store.rotate_refresh_token(&next).await.unwrap().is_some(),
             "the new token rotates"
         );
+        assert_eq!(family(&store, old).await.previous, Some(r.new));
     }
 
-    /// A token rotates once.
+    /// A token rotates once; a token of another session does not rotate this one.
     pub async fn a_used_token_does_not_rotate_again(store: Arc<dyn Store>) {
         let u = insert_user(&store, "ada@example.com", None).await;
         let (_, old) = insert_session(&store, u.id).await;
-        assert!(
-            store
-                .rotate_refresh_token(&rotation(old, T0))
-                .await
-                .unwrap()
-                .is_some()
-        );
+        let (_, other) = insert_session(&store, u.id).await;
+        let first = rotation(old, T0);
+        assert!(store.rotate_refresh_token(&first).await.unwrap().is_some());
         let again = rotation(old, T0 + Duration::seconds(1));
         assert_eq!(store.rotate_refresh_token(&again).await.unwrap(), None);
+        let crossed = Rotation {
+            selector: other.selector,
+            ..rotation(successor(&first), T0 + Duration::seconds(1))
+        };
         assert_eq!(
-            store.find_refresh_token(&again.new).await.unwrap(),
+            store.rotate_refresh_token(&crossed).await.unwrap(),
             None,
-            "nothing inserted"
+            "a hash counts only in its own session"
         );
+        let f = family(&store, old).await;
         assert_eq!(
-            store
-                .find_refresh_token(&old)
-                .await
-                .unwrap()
-                .unwrap()
-                .used_at,
-            Some(T0)
+            (f.current, f.previous, f.rotated_at),
+            (first.new, Some(old.hash), Some(T0)),
+            "nothing changed"
         );
+        assert_eq!(family(&store, other).await.current, other.hash);
     }
 
     /// Revoked, idle-expired and absolutely-expired sessions do not rotate, and their token
-    /// stays unused.
+    /// stays current.
     pub async fn tokens_of_revoked_or_expired_sessions_do_not_rotate(store: Arc<dyn Store>) {
         let u = insert_user(&store, "ada@example.com", None).await;
         let (revoked, revoked_token) = insert_session(&store, u.id).await;
@@ -951,16 +983,11 @@ pub mod cases {
         for (token, now) in cases {
             let r = rotation(token, now);
             assert_eq!(store.rotate_refresh_token(&r).await.unwrap(), None);
+            let f = family(&store, token).await;
             assert_eq!(
-                store
-                    .find_refresh_token(&token)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .used_at,
-                None
+                (f.current, f.previous, f.rotated_at),
+                (token.hash, None, None)
             );
-            assert_eq!(store.find_refresh_token(&r.new).await.unwrap(), None);
         }
     }
 
@@ -983,71 +1010,93 @@ pub mod cases {
             }
         }
         assert_eq!(winners.len(), 1);
-        assert!(
-            store
-                .find_refresh_token(&winners[0])
-                .await
-                .unwrap()
-                .is_some()
-        );
+        let f = family(&store, old).await;
+        assert_eq!((f.current, f.previous), (winners[0], Some(old.hash)));
     }
 
-    /// The grace-window branch retires the family's live token, adds the new one, and only to
-    /// a live session.
+    /// The grace-window branch replaces the current token (the one the client never got),
+    /// only for the token the last rotation retired, only in a live session, and keeps the
+    /// rotation time.
     pub async fn a_grace_reissue_leaves_one_live_token_in_an_active_session(store: Arc<dyn Store>) {
         let u = insert_user(&store, "ada@example.com", None).await;
         let (s, first) = insert_session(&store, u.id).await;
-        let extra = hash();
-        let now = T0 + Duration::minutes(1);
+        let lost = rotation(first, T0);
+        store.rotate_refresh_token(&lost).await.unwrap().unwrap();
+        let extra = RefreshToken::successor(first.selector).key().hash;
+        let now = T0 + Duration::seconds(5);
         let idle = now + Duration::days(14);
         assert!(
-            store
-                .reissue_refresh_token(s.id, &extra, now, idle)
+            !store
+                .reissue_refresh_token(s.id, &lost.new, &extra, now, idle)
                 .await
-                .unwrap()
-        );
-        let record = store.find_refresh_token(&extra).await.unwrap().unwrap();
-        assert_eq!(record.used_at, None);
-        assert_eq!(
-            (record.session.last_used_at, record.session.idle_expires_at),
-            (now, idle)
-        );
-        let retired = store.find_refresh_token(&first).await.unwrap().unwrap();
-        assert_eq!(
-            retired.used_at,
-            Some(now),
-            "the earlier live token is retired"
+                .unwrap(),
+            "the current token is not reissued for"
         );
         assert!(
             store
-                .rotate_refresh_token(&rotation(first, now))
+                .reissue_refresh_token(s.id, &first.hash, &extra, now, idle)
                 .await
                 .unwrap()
-                .is_none()
+        );
+        let f = family(&store, first).await;
+        assert_eq!(
+            (f.current, f.previous, f.displaced, f.rotated_at),
+            (extra, Some(first.hash), Some(lost.new), Some(T0)),
+            "the lost token is displaced; the window still starts at the rotation"
+        );
+        assert_eq!(
+            (f.session.last_used_at, f.session.idle_expires_at),
+            (now, idle)
+        );
+        assert!(
+            store
+                .rotate_refresh_token(&rotation(successor(&lost), now))
+                .await
+                .unwrap()
+                .is_none(),
+            "the lost token no longer rotates"
+        );
+        let again = RefreshToken::successor(first.selector).key().hash;
+        assert!(
+            store
+                .reissue_refresh_token(s.id, &lost.new, &again, now, idle)
+                .await
+                .unwrap(),
+            "the displaced token may ask again"
+        );
+        let f = family(&store, first).await;
+        assert_eq!((f.current, f.displaced), (again, Some(extra)));
+        let next = rotation(
+            RefreshKey {
+                selector: first.selector,
+                hash: again,
+            },
+            now,
+        );
+        store.rotate_refresh_token(&next).await.unwrap().unwrap();
+        let f = family(&store, first).await;
+        assert_eq!(
+            (f.previous, f.displaced),
+            (Some(again), None),
+            "a rotation clears the displaced token"
         );
 
         store.revoke_session(u.id, s.id, now).await.unwrap();
-        let late = hash();
+        let late = RefreshToken::successor(first.selector).key().hash;
         assert!(
             !store
-                .reissue_refresh_token(s.id, &late, now, idle)
+                .reissue_refresh_token(s.id, &again, &late, now, idle)
                 .await
                 .unwrap()
         );
-        assert_eq!(store.find_refresh_token(&late).await.unwrap(), None);
         assert_eq!(
-            store
-                .find_refresh_token(&extra)
-                .await
-                .unwrap()
-                .unwrap()
-                .used_at,
-            None,
+            family(&store, first).await.current,
+            next.new,
             "a refused reissue changes nothing"
         );
         assert!(
             !store
-                .reissue_refresh_token(new_id(), &late, now, idle)
+                .reissue_refresh_token(new_id(), &first.hash, &late, now, idle)
                 .await
                 .unwrap()
         );

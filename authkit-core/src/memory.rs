@@ -10,26 +10,30 @@ use time::{Duration, OffsetDateTime};
 
 use crate::model::{PasswordHash, Role, Session, SessionId, User, UserId};
 use crate::store::{
-    CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore, RefreshTokenRecord,
+    CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore, RefreshFamily,
     RevocationRecord, RevocationStore, Revoked, Rotation, SessionRevocation, SessionStore, Store,
     StoreError, ThrottleStore, UniqueField, UserQuery, UserStore, UserUpdate,
 };
-use crate::token::TokenHash;
+use crate::token::{RefreshKey, RefreshSelector, TokenHash};
 
 #[derive(Default)]
 struct State {
     users: HashMap<UserId, User>,
     sessions: HashMap<SessionId, Session>,
-    refresh_tokens: HashMap<TokenHash, RefreshToken>,
+    refresh: HashMap<RefreshSelector, RefreshState>,
     one_time_tokens: HashMap<TokenHash, StoredOneTimeToken>,
     login_failures: HashMap<String, LoginFailures>,
     revocations: Vec<RevocationRecord>,
     last_seq: i64,
 }
 
-struct RefreshToken {
+/// A session's refresh tokens, as SQL stores keep them in its row.
+struct RefreshState {
     session_id: SessionId,
-    used_at: Option<OffsetDateTime>,
+    current: TokenHash,
+    previous: Option<TokenHash>,
+    displaced: Option<TokenHash>,
+    rotated_at: Option<OffsetDateTime>,
 }
 
 struct StoredOneTimeToken {
@@ -94,10 +98,6 @@ impl State {
             what,
             at,
         });
-    }
-
-    fn active_session_mut(&mut self, id: SessionId, now: OffsetDateTime) -> Option<&mut Session> {
-        self.sessions.get_mut(&id).filter(|s| s.is_active(now))
     }
 }
 
@@ -286,16 +286,10 @@ impl UserStore for MemoryStore {
         }
         state.record(id, Revoked::Account, now);
         state.sessions.retain(|_, s| s.user_id != id);
-        let sessions = &state.sessions;
-        let orphaned: Vec<TokenHash> = state
-            .refresh_tokens
-            .iter()
-            .filter(|(_, t)| !sessions.contains_key(&t.session_id))
-            .map(|(hash, _)| *hash)
-            .collect();
-        for hash in orphaned {
-            state.refresh_tokens.remove(&hash);
-        }
+        let State {
+            sessions, refresh, ..
+        } = &mut *state;
+        refresh.retain(|_, r| sessions.contains_key(&r.session_id));
         state.one_time_tokens.retain(|_, t| t.token.user_id != id);
         Ok(true)
     }
@@ -335,15 +329,21 @@ impl SessionStore for MemoryStore {
     async fn create_session(
         &self,
         session: &Session,
-        refresh: &TokenHash,
+        refresh: &RefreshKey,
     ) -> Result<(), StoreError> {
         let mut state = self.lock();
+        if state.refresh.contains_key(&refresh.selector) {
+            return Err(StoreError::Backend("duplicate refresh selector".into()));
+        }
         state.sessions.insert(session.id, session.clone());
-        state.refresh_tokens.insert(
-            *refresh,
-            RefreshToken {
+        state.refresh.insert(
+            refresh.selector,
+            RefreshState {
                 session_id: session.id,
-                used_at: None,
+                current: refresh.hash,
+                previous: None,
+                displaced: None,
+                rotated_at: None,
             },
         );
         Ok(())
@@ -354,72 +354,70 @@ impl SessionStore for MemoryStore {
         rotation: &Rotation,
     ) -> Result<Option<Session>, StoreError> {
         let mut state = self.lock();
-        let Some(token) = state.refresh_tokens.get(&rotation.old) else {
+        let State {
+            sessions, refresh, ..
+        } = &mut *state;
+        let Some(family) = refresh
+            .get_mut(&rotation.selector)
+            .filter(|f| f.current == rotation.old)
+        else {
             return Ok(None);
         };
-        let session_id = token.session_id;
-        if token.used_at.is_some() || state.active_session_mut(session_id, rotation.now).is_none() {
+        let Some(session) = sessions
+            .get_mut(&family.session_id)
+            .filter(|s| s.is_active(rotation.now))
+        else {
             return Ok(None);
-        }
-        state
-            .refresh_tokens
-            .get_mut(&rotation.old)
-            .expect("checked above")
-            .used_at = Some(rotation.now);
-        state.refresh_tokens.insert(
-            rotation.new,
-            RefreshToken {
-                session_id,
-                used_at: None,
-            },
-        );
-        let session = state.sessions.get_mut(&session_id).expect("checked above");
+        };
+        family.previous = Some(family.current);
+        family.displaced = None;
+        family.current = rotation.new;
+        family.rotated_at = Some(rotation.now);
         session.last_used_at = rotation.now;
         session.idle_expires_at = rotation.idle_expires_at;
         Ok(Some(session.clone()))
     }
 
-    async fn find_refresh_token(
+    async fn refresh_family(
         &self,
-        hash: &TokenHash,
-    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        selector: &RefreshSelector,
+    ) -> Result<Option<RefreshFamily>, StoreError> {
         let state = self.lock();
-        Ok(state.refresh_tokens.get(hash).and_then(|t| {
-            state
-                .sessions
-                .get(&t.session_id)
-                .map(|s| RefreshTokenRecord {
-                    session: s.clone(),
-                    used_at: t.used_at,
-                })
+        Ok(state.refresh.get(selector).and_then(|f| {
+            state.sessions.get(&f.session_id).map(|s| RefreshFamily {
+                session: s.clone(),
+                current: f.current,
+                previous: f.previous,
+                displaced: f.displaced,
+                rotated_at: f.rotated_at,
+            })
         }))
     }
 
     async fn reissue_refresh_token(
         &self,
         session_id: SessionId,
-        hash: &TokenHash,
+        presented: &TokenHash,
+        new: &TokenHash,
         now: OffsetDateTime,
         idle_expires_at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut state = self.lock();
-        let Some(session) = state.active_session_mut(session_id, now) else {
+        let State {
+            sessions, refresh, ..
+        } = &mut *state;
+        let Some(family) = refresh.values_mut().find(|f| {
+            f.session_id == session_id && [f.previous, f.displaced].contains(&Some(*presented))
+        }) else {
             return Ok(false);
         };
+        let Some(session) = sessions.get_mut(&session_id).filter(|s| s.is_active(now)) else {
+            return Ok(false);
+        };
+        family.displaced = Some(family.current);
+        family.current = *new;
         session.last_used_at = now;
         session.idle_expires_at = idle_expires_at;
-        for token in state.refresh_tokens.values_mut() {
-            if token.session_id == session_id && token.used_at.is_none() {
-                token.used_at = Some(now);
-            }
-        }
-        state.refresh_tokens.insert(
-            *hash,
-            RefreshToken {
-                session_id,
-                used_at: None,
-            },
-        );
         Ok(true)
     }
 

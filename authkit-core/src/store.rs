@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
 use crate::model::{PasswordHash, Role, Session, SessionId, User, UserId, UserStatus};
-use crate::token::TokenHash;
+use crate::token::{RefreshKey, RefreshSelector, TokenHash};
 
 /// Which unique field a write collided on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,12 +149,14 @@ pub struct UserQuery {
     pub search: Option<String>,
 }
 
-/// A rotation request: swap `old` for `new` in one step.
+/// A rotation request: in the session named by `selector`, swap `old` for `new` in one step.
 #[derive(Debug, Clone, Copy)]
 pub struct Rotation {
+    /// The presented token's selector (its session's).
+    pub selector: RefreshSelector,
     /// The presented token's hash.
     pub old: TokenHash,
-    /// The replacement's hash.
+    /// The replacement's hash (a token with the same selector).
     pub new: TokenHash,
     /// The time of the rotation.
     pub now: OffsetDateTime,
@@ -162,13 +164,20 @@ pub struct Rotation {
     pub idle_expires_at: OffsetDateTime,
 }
 
-/// A refresh token looked up by hash, with its family.
+/// A session looked up by its refresh selector, with what it knows of its refresh tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefreshTokenRecord {
-    /// The family.
+pub struct RefreshFamily {
+    /// The session.
     pub session: Session,
-    /// When the token was rotated out, if it was.
-    pub used_at: Option<OffsetDateTime>,
+    /// The hash of its one live refresh token.
+    pub current: TokenHash,
+    /// The hash of the token the last rotation retired, if there was one.
+    pub previous: Option<TokenHash>,
+    /// The hash of the token the last grace-window reissue retired, if there was one since
+    /// the last rotation.
+    pub displaced: Option<TokenHash>,
+    /// When the last rotation happened.
+    pub rotated_at: Option<OffsetDateTime>,
 }
 
 /// Failed-login bookkeeping for one identifier.
@@ -240,38 +249,41 @@ pub trait UserStore: Send + Sync {
 /// Sessions (refresh-token families) and their refresh tokens.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Inserts a session with its first refresh token.
+    /// Inserts a session with its first refresh token (`refresh.selector` is unique).
     async fn create_session(
         &self,
         session: &Session,
-        refresh: &TokenHash,
+        refresh: &RefreshKey,
     ) -> Result<(), StoreError>;
 
-    /// Rotates atomically: if `rotation.old` is an unused token of a session active at
-    /// `rotation.now`, marks it used, inserts `rotation.new` in the same family, sets the
-    /// session's `last_used_at` and `idle_expires_at`, and returns the updated session.
-    /// Otherwise changes nothing and returns `None`. Of N concurrent rotations of one token,
-    /// exactly one returns `Some`.
+    /// Rotates atomically: if the session named by `rotation.selector` is active at
+    /// `rotation.now` and its current token is `rotation.old`, makes `rotation.new` current and
+    /// `rotation.old` previous, clears the displaced token, records `rotation.now` as the rotation time, sets the session's
+    /// `last_used_at` and `idle_expires_at`, and returns the updated session. Otherwise changes
+    /// nothing and returns `None`. Of N concurrent rotations of one token, exactly one returns
+    /// `Some`. SQL stores do this as one update of one row.
     async fn rotate_refresh_token(
         &self,
         rotation: &Rotation,
     ) -> Result<Option<Session>, StoreError>;
 
-    /// The refresh token with this hash (used or not) and its session.
-    async fn find_refresh_token(
+    /// The session with this refresh selector (active or not) and its token hashes.
+    async fn refresh_family(
         &self,
-        hash: &TokenHash,
-    ) -> Result<Option<RefreshTokenRecord>, StoreError>;
+        selector: &RefreshSelector,
+    ) -> Result<Option<RefreshFamily>, StoreError>;
 
-    /// The grace-window branch of a refresh: if the session is active at `now`, retires its
-    /// unused refresh tokens (marks them used at `now`), adds `hash` as its one live token and
-    /// pushes its idle expiry, in one transaction; `false` (nothing changed) when it is not
-    /// active. Afterwards the family has exactly one live token, also when N retries of one
+    /// The grace-window branch of a refresh: if the session is active at `now` and `presented`
+    /// is its previous or displaced token, makes the current token the displaced one and `new`
+    /// the current one, and pushes the idle expiry, in one step; `false` (nothing changed)
+    /// otherwise. The previous token and the rotation time stay, so retries do not extend the
+    /// window. Afterwards the family has exactly one live token, also when N retries of one
     /// token run at once.
     async fn reissue_refresh_token(
         &self,
         session_id: SessionId,
-        hash: &TokenHash,
+        presented: &TokenHash,
+        new: &TokenHash,
         now: OffsetDateTime,
         idle_expires_at: OffsetDateTime,
     ) -> Result<bool, StoreError>;

@@ -70,8 +70,15 @@
 //!   comparable in SQL, free of time-zone settings. authkit's clock truncates to microseconds.
 //! - **Ids** are UUID v7: `UUID` on PostgreSQL, 16-byte `BLOB`/`BINARY(16)` elsewhere. Their bytes
 //!   sort by creation time, so the admin list pages by `id > cursor ORDER BY id`.
-//! - **Token hashes** (SHA-256, never the token) are 32 raw bytes, the primary key of
-//!   `refresh_tokens` and `one_time_tokens`.
+//! - **Token hashes** (SHA-256, never the token) are 32 raw bytes: the primary key of
+//!   `one_time_tokens`, and in `sessions` the hashes of the current refresh token, of the one
+//!   the last rotation retired and of the one a grace-window retry displaced.
+//! - **A rotation is one update of one row**: a refresh token starts with its session's
+//!   selector (16 random bytes, `sessions.refresh_selector`, unique), so the session is found
+//!   by an index that never changes and the update rewrites only that row (on PostgreSQL a HOT
+//!   update: `sessions` keeps 20% of each page free for it). Nothing accumulates per rotation.
+//!   Upgrading from the schema before this one (separate `refresh_tokens` rows) ends the
+//!   sessions that were live, recorded in the revocation feed: their users sign in again.
 //! - **Unique** canonical e-mail and username: indexes `users_email_canonical_key` and
 //!   `users_username_canonical_key`; a violation is reported as the field it names.
 //! - **Saturation fails fast**: when no connection frees up within

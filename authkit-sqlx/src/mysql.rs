@@ -80,8 +80,8 @@ pub(crate) mod sql {
          ON DUPLICATE KEY UPDATE \
          failures = IF(last_failure_at < ?, 1, failures + 1), \
          last_failure_at = VALUES(last_failure_at)";
-    /// No single-statement rotation: it runs as a transaction of conditional steps.
-    pub(crate) const ROTATE: Option<&str> = None;
+    /// MySQL/MariaDB have no `UPDATE … RETURNING`: a rotation updates, then reads the row, in one transaction.
+    pub(crate) const UPDATE_RETURNING: bool = false;
     pub(crate) const RECORD_LOGIN_FAILURE_RETURNS_COUNT: bool = false;
 }
 

@@ -149,31 +149,8 @@ pub(crate) mod sql {
          RETURNING failures";
     pub(crate) const RECORD_LOGIN_FAILURE_RETURNS_COUNT: bool = true;
 
-    /// A whole rotation in one statement (one round trip, one commit); binds: now, old hash,
-    /// idle expiry, new hash. The first step matches only an unused token of a session active
-    /// at `now`, and its row lock makes concurrent rotations of one token wait and then find it
-    /// used: exactly one returns the session. A session revoked or expired between the steps
-    /// leaves the token used and the session unchanged, with no successor.
-    pub(crate) const ROTATE: Option<&str> = Some(concat!(
-        "WITH used AS (",
-        "UPDATE refresh_tokens t SET used_at = $1 FROM sessions s ",
-        "WHERE t.hash = $2 AND t.used_at IS NULL AND s.id = t.session_id ",
-        "AND s.revoked_at IS NULL AND s.idle_expires_at > $1 AND s.expires_at > $1 ",
-        "RETURNING t.session_id), ",
-        "touched AS (",
-        "UPDATE sessions SET last_used_at = $1, idle_expires_at = $3 ",
-        "WHERE id = (SELECT session_id FROM used) ",
-        "AND revoked_at IS NULL AND idle_expires_at > $1 AND expires_at > $1 ",
-        "RETURNING ",
-        session_columns!(),
-        "), ",
-        "added AS (",
-        "INSERT INTO refresh_tokens (hash, session_id, created_at) ",
-        "SELECT $4, id, $1 FROM touched) ",
-        "SELECT ",
-        session_columns!(),
-        " FROM touched"
-    ));
+    /// PostgreSQL answers an `UPDATE` with `RETURNING`: a rotation is one statement.
+    pub(crate) const UPDATE_RETURNING: bool = true;
 }
 
 /// Subscribes to the `revocations` trigger's notices on a connection of its own.

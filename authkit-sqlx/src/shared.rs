@@ -129,21 +129,34 @@ impl SessionRow {
     }
 }
 
-/// A refresh token joined with its session.
+/// A session with its refresh-token hashes.
 #[derive(sqlx::FromRow)]
-pub(crate) struct RefreshTokenRow {
+pub(crate) struct RefreshFamilyRow {
     #[sqlx(flatten)]
     session: SessionRow,
-    token_used_at: Option<i64>,
+    refresh_hash: Option<Vec<u8>>,
+    previous_refresh_hash: Option<Vec<u8>>,
+    displaced_refresh_hash: Option<Vec<u8>>,
+    rotated_at: Option<i64>,
 }
 
-impl RefreshTokenRow {
-    pub(crate) fn into_record(
-        self,
-    ) -> Result<authkit_core::store::RefreshTokenRecord, sqlx::Error> {
-        Ok(authkit_core::store::RefreshTokenRecord {
+impl RefreshFamilyRow {
+    pub(crate) fn into_family(self) -> Result<authkit_core::store::RefreshFamily, sqlx::Error> {
+        let hash = |bytes: Option<Vec<u8>>| -> Result<Option<TokenHash>, sqlx::Error> {
+            bytes
+                .map(|b| {
+                    TokenHash::from_slice(&b)
+                        .ok_or_else(|| corrupt(format!("a refresh hash of {} bytes", b.len())))
+                })
+                .transpose()
+        };
+        Ok(authkit_core::store::RefreshFamily {
             session: self.session.into_session()?,
-            used_at: opt_from_micros(self.token_used_at)?,
+            current: hash(self.refresh_hash)?
+                .ok_or_else(|| corrupt("a session with a selector but no refresh hash".into()))?,
+            previous: hash(self.previous_refresh_hash)?,
+            displaced: hash(self.displaced_refresh_hash)?,
+            rotated_at: opt_from_micros(self.rotated_at)?,
         })
     }
 }
@@ -510,7 +523,7 @@ macro_rules! portable_sql {
         pub(crate) const INSERT_SESSION: &str = $placeholders!(concat!(
             "INSERT INTO sessions (",
             session_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ", refresh_selector, refresh_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ));
         pub(crate) const SESSION_BY_ID: &str = $placeholders!(concat!(
             "SELECT ",
@@ -523,10 +536,44 @@ macro_rules! portable_sql {
             " FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND idle_expires_at > ? \
              AND expires_at > ? ORDER BY created_at DESC, id DESC"
         ));
-        /// Pushes a session's idle expiry; matches only a session active at the given time.
-        pub(crate) const TOUCH_ACTIVE_SESSION: &str = $placeholders!(
-            "UPDATE sessions SET last_used_at = ?, idle_expires_at = ? \
-             WHERE id = ? AND revoked_at IS NULL AND idle_expires_at > ? AND expires_at > ?"
+        /// A rotation: one update of one row, matching only the current token of a session
+        /// active at `now`. Binds: new hash, now (rotated), now (used), idle expiry, selector,
+        /// old hash, now, now. (`previous_refresh_hash` is assigned before `refresh_hash`,
+        /// so on MySQL, which assigns left to right, it too gets the old value.)
+        pub(crate) const ROTATE_REFRESH_TOKEN: &str = $placeholders!(
+            "UPDATE sessions SET previous_refresh_hash = refresh_hash, \
+             displaced_refresh_hash = NULL, refresh_hash = ?, rotated_at = ?, \
+             last_used_at = ?, idle_expires_at = ? \
+             WHERE refresh_selector = ? AND refresh_hash = ? AND revoked_at IS NULL \
+             AND idle_expires_at > ? AND expires_at > ?"
+        );
+        /// [`ROTATE_REFRESH_TOKEN`] answering with the updated session (where `RETURNING` exists).
+        pub(crate) const ROTATE_REFRESH_TOKEN_RETURNING: &str = $placeholders!(concat!(
+            "UPDATE sessions SET previous_refresh_hash = refresh_hash, \
+             displaced_refresh_hash = NULL, refresh_hash = ?, rotated_at = ?, \
+             last_used_at = ?, idle_expires_at = ? \
+             WHERE refresh_selector = ? AND refresh_hash = ? AND revoked_at IS NULL \
+             AND idle_expires_at > ? AND expires_at > ? RETURNING ",
+            session_columns!()
+        ));
+        pub(crate) const SESSION_BY_SELECTOR: &str = $placeholders!(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM sessions WHERE refresh_selector = ?"
+        ));
+        pub(crate) const REFRESH_FAMILY: &str = $placeholders!(concat!(
+            "SELECT ",
+            session_columns!(),
+            ", refresh_hash, previous_refresh_hash, displaced_refresh_hash, rotated_at \
+             FROM sessions WHERE refresh_selector = ?"
+        ));
+        /// The grace-window reissue: one update of one row. Binds: new hash, now, idle
+        /// expiry, session id, presented hash (twice), now, now.
+        pub(crate) const REISSUE_REFRESH_TOKEN: &str = $placeholders!(
+            "UPDATE sessions SET displaced_refresh_hash = refresh_hash, refresh_hash = ?, \
+             last_used_at = ?, idle_expires_at = ? \
+             WHERE id = ? AND (previous_refresh_hash = ? OR displaced_refresh_hash = ?) \
+             AND revoked_at IS NULL AND idle_expires_at > ? AND expires_at > ?"
         );
         pub(crate) const REVOKE_SESSION: &str = $placeholders!(
             "UPDATE sessions SET revoked_at = ? \
@@ -562,27 +609,6 @@ macro_rules! portable_sql {
         );
         pub(crate) const PRUNE_REVOCATIONS: &str =
             $placeholders!("DELETE FROM revocations WHERE created_at < ?");
-
-        pub(crate) const INSERT_REFRESH_TOKEN: &str = $placeholders!(
-            "INSERT INTO refresh_tokens (hash, session_id, created_at) VALUES (?, ?, ?)"
-        );
-        /// The single-use step of a rotation: matches only an unused token.
-        pub(crate) const MARK_REFRESH_TOKEN_USED: &str = $placeholders!(
-            "UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL"
-        );
-        /// Retires a family's live tokens (the grace-window reissue).
-        pub(crate) const RETIRE_LIVE_REFRESH_TOKENS: &str = $placeholders!(
-            "UPDATE refresh_tokens SET used_at = ? WHERE session_id = ? AND used_at IS NULL"
-        );
-        pub(crate) const REFRESH_TOKEN_SESSION: &str =
-            $placeholders!("SELECT session_id FROM refresh_tokens WHERE hash = ?");
-        pub(crate) const FIND_REFRESH_TOKEN: &str = $placeholders!(
-            "SELECT s.id AS id, s.user_id AS user_id, s.created_at AS created_at, \
-             s.last_used_at AS last_used_at, s.idle_expires_at AS idle_expires_at, \
-             s.expires_at AS expires_at, s.revoked_at AS revoked_at, \
-             s.user_agent AS user_agent, s.ip AS ip, t.used_at AS token_used_at \
-             FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.hash = ?"
-        );
 
         pub(crate) const INSERT_ONE_TIME_TOKEN: &str = $placeholders!(
             "INSERT INTO one_time_tokens (hash, user_id, purpose, new_email, created_at, \
@@ -627,7 +653,7 @@ macro_rules! portable_sql {
 /// Implements `Debug`, every storage trait, `EventSink` and `SqlStore` for a backend's store.
 ///
 /// `store` must be a struct with a `pool: sqlx::Pool<database>` field, `sql` a module holding
-/// the [`portable_sql!`] statements plus `BEGIN`, `ROTATE`, `RECORD_LOGIN_FAILURE` and
+/// the [`portable_sql!`] statements plus `BEGIN`, `UPDATE_RETURNING`, `RECORD_LOGIN_FAILURE` and
 /// `RECORD_LOGIN_FAILURE_RETURNS_COUNT`, `migrator` a `sqlx::migrate::Migrator` static.
 macro_rules! impl_store {
     (
@@ -643,18 +669,17 @@ macro_rules! impl_store {
             use authkit_core::model::{PasswordHash, Role, Session, SessionId, User, UserId};
             use authkit_core::store::{
                 CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore,
-                RefreshTokenRecord, RevocationListener, RevocationRecord, RevocationStore,
+                RefreshFamily, RevocationListener, RevocationRecord, RevocationStore,
                 Rotation, SessionRevocation, SessionStore, Store, StoreError, ThrottleStore,
                 UniqueField, UserQuery, UserStore, UserUpdate,
             };
-            use authkit_core::token::TokenHash;
+            use authkit_core::token::{RefreshKey, RefreshSelector, TokenHash};
             use sqlx::{QueryBuilder, Transaction};
             use time::{Duration, OffsetDateTime};
-            use uuid::Uuid;
 
             use super::{$migrator, $sql, $store};
             use crate::shared::{
-                FailuresRow, OneTimeTokenRow, RefreshTokenRow, RevocationRow, SessionRow, UserRow,
+                FailuresRow, OneTimeTokenRow, RefreshFamilyRow, RevocationRow, SessionRow, UserRow,
                 count,
                 contains_pattern, duration_micros, micros, store_error, with_retries,
             };
@@ -860,9 +885,8 @@ macro_rules! impl_store {
                 async fn create_session_once(
                     &self,
                     session: &Session,
-                    refresh: &TokenHash,
+                    refresh: &RefreshKey,
                 ) -> Result<(), sqlx::Error> {
-                    let mut tx = self.begin().await?;
                     sqlx::query($sql::INSERT_SESSION)
                         .bind(session.id)
                         .bind(session.user_id)
@@ -873,90 +897,51 @@ macro_rules! impl_store {
                         .bind(session.revoked_at.map(micros))
                         .bind(session.user_agent.as_deref())
                         .bind(session.ip.map(|ip| ip.to_string()))
-                        .execute(&mut *tx)
+                        .bind(&refresh.selector.as_bytes()[..])
+                        .bind(bytes(&refresh.hash))
+                        .execute(&self.pool)
                         .await?;
-                    sqlx::query($sql::INSERT_REFRESH_TOKEN)
-                        .bind(bytes(refresh))
-                        .bind(session.id)
-                        .bind(micros(session.created_at))
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await
-                }
-
-                /// Pushes the idle expiry of a session active at `now`; `false` (nothing
-                /// changed) when it is not active.
-                async fn touch_active_session(
-                    tx: &mut Tx,
-                    session_id: SessionId,
-                    now: OffsetDateTime,
-                    idle_expires_at: OffsetDateTime,
-                ) -> Result<bool, sqlx::Error> {
-                    let touched = sqlx::query($sql::TOUCH_ACTIVE_SESSION)
-                        .bind(micros(now))
-                        .bind(micros(idle_expires_at))
-                        .bind(session_id)
-                        .bind(micros(now))
-                        .bind(micros(now))
-                        .execute(&mut **tx)
-                        .await?
-                        .rows_affected();
-                    Ok(touched == 1)
+                    Ok(())
                 }
 
                 async fn rotate_once(
                     &self,
                     rotation: &Rotation,
                 ) -> Result<Option<Session>, sqlx::Error> {
-                    if let Some(rotate) = $sql::ROTATE {
-                        return sqlx::query_as::<_, SessionRow>(rotate)
-                            .bind(micros(rotation.now))
-                            .bind(bytes(&rotation.old))
-                            .bind(micros(rotation.idle_expires_at))
-                            .bind(bytes(&rotation.new))
+                    let now = micros(rotation.now);
+                    macro_rules! rotate {
+                        ($query:expr) => {
+                            $query
+                                .bind(bytes(&rotation.new))
+                                .bind(now)
+                                .bind(now)
+                                .bind(micros(rotation.idle_expires_at))
+                                .bind(&rotation.selector.as_bytes()[..])
+                                .bind(bytes(&rotation.old))
+                                .bind(now)
+                                .bind(now)
+                        };
+                    }
+                    if $sql::UPDATE_RETURNING {
+                        // One statement: one round trip, one commit.
+                        let query = sqlx::query_as::<_, SessionRow>($sql::ROTATE_REFRESH_TOKEN_RETURNING);
+                        return rotate!(query)
                             .fetch_optional(&self.pool)
                             .await?
                             .map(SessionRow::into_session)
                             .transpose();
                     }
                     let mut tx = self.begin().await?;
-                    // 1. The single-use step: of concurrent rotations, one matches the row.
-                    let marked = sqlx::query($sql::MARK_REFRESH_TOKEN_USED)
-                        .bind(micros(rotation.now))
-                        .bind(bytes(&rotation.old))
+                    let rotated = rotate!(sqlx::query($sql::ROTATE_REFRESH_TOKEN))
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
-                    if marked != 1 {
+                    if rotated != 1 {
                         tx.rollback().await?;
                         return Ok(None);
                     }
-                    // 2. Its family.
-                    let session_id: Uuid = sqlx::query_scalar($sql::REFRESH_TOKEN_SESSION)
-                        .bind(bytes(&rotation.old))
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    // 3. The family must be active; otherwise the token stays unused.
-                    let active = Self::touch_active_session(
-                        &mut tx,
-                        session_id,
-                        rotation.now,
-                        rotation.idle_expires_at,
-                    )
-                    .await?;
-                    if !active {
-                        tx.rollback().await?;
-                        return Ok(None);
-                    }
-                    // 4. The successor, 5. the updated session.
-                    sqlx::query($sql::INSERT_REFRESH_TOKEN)
-                        .bind(bytes(&rotation.new))
-                        .bind(session_id)
-                        .bind(micros(rotation.now))
-                        .execute(&mut *tx)
-                        .await?;
-                    let session = sqlx::query_as::<_, SessionRow>($sql::SESSION_BY_ID)
-                        .bind(session_id)
+                    let session = sqlx::query_as::<_, SessionRow>($sql::SESSION_BY_SELECTOR)
+                        .bind(&rotation.selector.as_bytes()[..])
                         .fetch_one(&mut *tx)
                         .await?
                         .into_session()?;
@@ -967,32 +952,24 @@ macro_rules! impl_store {
                 async fn reissue_refresh_token_once(
                     &self,
                     session_id: SessionId,
-                    hash: &TokenHash,
+                    presented: &TokenHash,
+                    new: &TokenHash,
                     now: OffsetDateTime,
                     idle_expires_at: OffsetDateTime,
                 ) -> Result<bool, sqlx::Error> {
-                    let mut tx = self.begin().await?;
-                    // The session row's lock orders concurrent reissues: each retires what the
-                    // one before it added.
-                    if !Self::touch_active_session(&mut tx, session_id, now, idle_expires_at)
+                    let reissued = sqlx::query($sql::REISSUE_REFRESH_TOKEN)
+                        .bind(bytes(new))
+                        .bind(micros(now))
+                        .bind(micros(idle_expires_at))
+                        .bind(session_id)
+                        .bind(bytes(presented))
+                        .bind(bytes(presented))
+                        .bind(micros(now))
+                        .bind(micros(now))
+                        .execute(&self.pool)
                         .await?
-                    {
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
-                    sqlx::query($sql::RETIRE_LIVE_REFRESH_TOKENS)
-                        .bind(micros(now))
-                        .bind(session_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query($sql::INSERT_REFRESH_TOKEN)
-                        .bind(bytes(hash))
-                        .bind(session_id)
-                        .bind(micros(now))
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    Ok(true)
+                        .rows_affected();
+                    Ok(reissued == 1)
                 }
 
                 async fn revoke_session_once(
@@ -1268,7 +1245,7 @@ macro_rules! impl_store {
                 async fn create_session(
                     &self,
                     session: &Session,
-                    refresh: &TokenHash,
+                    refresh: &RefreshKey,
                 ) -> Result<(), StoreError> {
                     with_retries(|| self.create_session_once(session, refresh))
                         .await
@@ -1284,27 +1261,34 @@ macro_rules! impl_store {
                         .map_err(store_error)
                 }
 
-                async fn find_refresh_token(
+                async fn refresh_family(
                     &self,
-                    hash: &TokenHash,
-                ) -> Result<Option<RefreshTokenRecord>, StoreError> {
-                    sqlx::query_as::<_, RefreshTokenRow>($sql::FIND_REFRESH_TOKEN)
-                        .bind(bytes(hash))
+                    selector: &RefreshSelector,
+                ) -> Result<Option<RefreshFamily>, StoreError> {
+                    sqlx::query_as::<_, RefreshFamilyRow>($sql::REFRESH_FAMILY)
+                        .bind(&selector.as_bytes()[..])
                         .fetch_optional(&self.pool)
                         .await
-                        .and_then(|row| row.map(RefreshTokenRow::into_record).transpose())
+                        .and_then(|row| row.map(RefreshFamilyRow::into_family).transpose())
                         .map_err(store_error)
                 }
 
                 async fn reissue_refresh_token(
                     &self,
                     session_id: SessionId,
-                    hash: &TokenHash,
+                    presented: &TokenHash,
+                    new: &TokenHash,
                     now: OffsetDateTime,
                     idle_expires_at: OffsetDateTime,
                 ) -> Result<bool, StoreError> {
                     with_retries(|| {
-                        self.reissue_refresh_token_once(session_id, hash, now, idle_expires_at)
+                        self.reissue_refresh_token_once(
+                            session_id,
+                            presented,
+                            new,
+                            now,
+                            idle_expires_at,
+                        )
                     })
                     .await
                     .map_err(store_error)

@@ -102,8 +102,8 @@ pub(crate) mod sql {
          ELSE login_failures.failures + 1 END, \
          last_failure_at = excluded.last_failure_at \
          RETURNING failures";
-    /// No single-statement rotation: it runs as a transaction of conditional steps.
-    pub(crate) const ROTATE: Option<&str> = None;
+    /// SQLite answers an `UPDATE` with `RETURNING`: a rotation is one statement.
+    pub(crate) const UPDATE_RETURNING: bool = true;
     pub(crate) const RECORD_LOGIN_FAILURE_RETURNS_COUNT: bool = true;
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Once};
 
 use authkit_core::conformance::{T0, session, user};
 use authkit_core::store::{Rotation, Store};
-use authkit_core::token::OpaqueToken;
+use authkit_core::token::RefreshToken;
 use authkit_sqlx::{SqlStore, StoreOptions};
 use common::postgres::{create_pg_schema, drop_pg_schema, pg_store_in};
 use common::{POSTGRES_URL_VAR, run_then, server_url};
@@ -45,7 +45,7 @@ async fn two_instances_rotate_one_refresh_token_with_a_single_winner() {
         let u = user("ada@example.com", None);
         a.create_user(&u).await.unwrap();
         let s = session(u.id, T0);
-        let old = OpaqueToken::generate().hash();
+        let old = RefreshToken::generate().key();
         a.create_session(&s, &old).await.unwrap();
 
         let now = T0 + Duration::seconds(1);
@@ -53,8 +53,9 @@ async fn two_instances_rotate_one_refresh_token_with_a_single_winner() {
             .map(|i| {
                 let store = Arc::clone(if i % 2 == 0 { &a } else { &b });
                 let rotation = Rotation {
-                    old,
-                    new: OpaqueToken::generate().hash(),
+                    selector: old.selector,
+                    old: old.hash,
+                    new: RefreshToken::successor(old.selector).key().hash,
                     now,
                     idle_expires_at: now + Duration::days(14),
                 };
@@ -76,22 +77,11 @@ async fn two_instances_rotate_one_refresh_token_with_a_single_winner() {
             "exactly one of 50 rotations across two instances"
         );
         for store in [&a, &b] {
-            let record = store
-                .find_refresh_token(&winners[0])
-                .await
-                .unwrap()
-                .unwrap();
-            assert_eq!(record.used_at, None);
-            assert_eq!(record.session.last_used_at, now);
-            assert_eq!(
-                store
-                    .find_refresh_token(&old)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .used_at,
-                Some(now)
-            );
+            let family = store.refresh_family(&old.selector).await.unwrap().unwrap();
+            assert_eq!(family.current, winners[0]);
+            assert_eq!(family.previous, Some(old.hash));
+            assert_eq!(family.rotated_at, Some(now));
+            assert_eq!(family.session.last_used_at, now);
         }
     })
     .await;

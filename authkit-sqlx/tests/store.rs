@@ -129,6 +129,90 @@ async fn assert_text_compares_exactly(store: &dyn SqlStore) {
     );
 }
 
+/// The upgrade to refresh selectors, on a database that has the two migrations before it and
+/// a live session whose refresh token has no selector: the session ends and the feed says so,
+/// and new sessions rotate. `$store` is unmigrated; `$insert_session` and `$insert_token` are
+/// the backend's statements for an old `sessions` row (id, user_id, times) and its token.
+macro_rules! assert_upgrade_ends_old_sessions {
+    ($store:expr, $dir:literal, $insert_session:literal, $insert_token:literal) => {{
+        use authkit_core::store::{RevocationStore, Revoked, SessionStore};
+        let store = $store;
+        for file in [
+            include_str!(concat!(
+                "../migrations/",
+                $dir,
+                "/20250101000000_initial.sql"
+            )),
+            include_str!(concat!(
+                "../migrations/",
+                $dir,
+                "/20261202000000_revocations.sql"
+            )),
+        ] {
+            authkit_sqlx::sqlx::raw_sql(file)
+                .execute(store.pool())
+                .await
+                .expect("an earlier migration");
+        }
+        let user = authkit_core::conformance::user("old@example.com", None);
+        store.create_user(&user).await.unwrap();
+        let old = Uuid::now_v7();
+        let far = 4_102_444_800_000_000_i64; // 2100-01-01
+        authkit_sqlx::sqlx::query($insert_session)
+            .bind(old)
+            .bind(user.id)
+            .bind(far)
+            .bind(far)
+            .execute(store.pool())
+            .await
+            .expect("an old session");
+        authkit_sqlx::sqlx::query($insert_token)
+            .bind(vec![7u8; 32])
+            .bind(old)
+            .execute(store.pool())
+            .await
+            .expect("its refresh token");
+
+        authkit_sqlx::sqlx::raw_sql(include_str!(concat!(
+            "../migrations/",
+            $dir,
+            "/20261203000000_refresh_selectors.sql"
+        )))
+        .execute(store.pool())
+        .await
+        .expect("the upgrade");
+
+        let ended = store.session(old).await.unwrap().expect("kept");
+        assert!(ended.revoked_at.is_some(), "the old session ended");
+        let feed = store.revocations_since(0, 10).await.unwrap();
+        assert_eq!(feed.len(), 1, "{feed:?}");
+        assert_eq!(
+            (feed[0].user_id, &feed[0].what),
+            (user.id, &Revoked::Session(old))
+        );
+        let now = time::OffsetDateTime::now_utc();
+        let fresh = authkit_core::conformance::session(user.id, now);
+        let first = authkit_core::token::RefreshToken::generate().key();
+        store.create_session(&fresh, &first).await.unwrap();
+        let rotation = authkit_core::store::Rotation {
+            selector: first.selector,
+            old: first.hash,
+            new: authkit_core::token::RefreshToken::successor(first.selector)
+                .key()
+                .hash,
+            now,
+            idle_expires_at: now + time::Duration::days(1),
+        };
+        assert!(
+            store
+                .rotate_refresh_token(&rotation)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }};
+}
+
 fn exhaustible() -> StoreOptions {
     StoreOptions::default()
         .max_connections(1)
@@ -189,6 +273,28 @@ mod sqlite {
         let (store, path) = sqlite_store(StoreOptions::default()).await;
         run_then(
             async move { assert_migrating_again_is_harmless(&store).await },
+            async move { remove_sqlite_files(&path) },
+        )
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_upgrade_to_refresh_selectors_ends_old_sessions() {
+        let path = std::env::temp_dir().join(format!("{}.db", super::common::unique_name()));
+        let url = format!("sqlite://{}", path.display());
+        let store = authkit_sqlx::SqliteStore::connect(&url, StoreOptions::default())
+            .await
+            .expect("a temp-file SQLite database");
+        run_then(
+            async move {
+                assert_upgrade_ends_old_sessions!(
+                    store,
+                    "sqlite",
+                    "INSERT INTO sessions (id, user_id, created_at, last_used_at, \
+                     idle_expires_at, expires_at) VALUES (?, ?, 0, 0, ?, ?)",
+                    "INSERT INTO refresh_tokens (hash, session_id, created_at) VALUES (?, ?, 0)"
+                )
+            },
             async move { remove_sqlite_files(&path) },
         )
         .await;
@@ -337,6 +443,25 @@ mod postgres {
     }
 
     #[tokio::test(flavor = "multi_thread")]
+    async fn the_upgrade_to_refresh_selectors_ends_old_sessions() {
+        let Some(url) = server_url(POSTGRES_URL_VAR, &SKIPPED) else {
+            return;
+        };
+        let (admin, schema) = create_pg_schema(&url).await;
+        let store = pg_store_in(&url, &schema, StoreOptions::default()).await;
+        let body = async move {
+            assert_upgrade_ends_old_sessions!(
+                store,
+                "postgres",
+                "INSERT INTO sessions (id, user_id, created_at, last_used_at, \
+                 idle_expires_at, expires_at) VALUES ($1, $2, 0, 0, $3, $4)",
+                "INSERT INTO refresh_tokens (hash, session_id, created_at) VALUES ($1, $2, 0)"
+            )
+        };
+        run_then(body, drop_pg_schema(admin, &schema)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
     async fn an_exhausted_pool_fails_fast_as_unavailable() {
         with_store(exhaustible(), |store| async move {
             let held = store.pool().acquire().await.expect("the only connection");
@@ -454,6 +579,25 @@ mod mysql {
             assert_migrating_again_is_harmless(&store).await;
         })
         .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_upgrade_to_refresh_selectors_ends_old_sessions() {
+        let Some(url) = server_url(MYSQL_URL_VAR, &SKIPPED) else {
+            return;
+        };
+        let (admin, database) = create_mysql_database(&url).await;
+        let store = mysql_store_in(&url, &database, StoreOptions::default()).await;
+        let body = async move {
+            assert_upgrade_ends_old_sessions!(
+                store,
+                "mysql",
+                "INSERT INTO sessions (id, user_id, created_at, last_used_at, \
+                 idle_expires_at, expires_at) VALUES (?, ?, 0, 0, ?, ?)",
+                "INSERT INTO refresh_tokens (hash, session_id, created_at) VALUES (?, ?, 0)"
+            )
+        };
+        run_then(body, drop_mysql_database(admin, &database)).await;
     }
 
     #[tokio::test(flavor = "multi_thread")]

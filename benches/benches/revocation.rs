@@ -35,7 +35,7 @@ fn service(rt: &tokio::runtime::Runtime, revoked: usize, cache: usize) -> Auth {
         store.create_user(&user).await.expect("user");
         for _ in 0..revoked {
             let session = authkit_core::conformance::session(user.id, now);
-            let refresh = authkit_core::token::OpaqueToken::generate().hash();
+            let refresh = authkit_core::token::RefreshToken::generate().key();
             store
                 .create_session(&session, &refresh)
                 .await

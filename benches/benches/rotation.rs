@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use authkit_core::conformance::{session, user};
 use authkit_core::store::{Rotation, SessionStore, UserStore};
-use authkit_core::token::{OpaqueToken, TokenHash};
+use authkit_core::token::{RefreshKey, RefreshToken};
 use authkit_sqlx::sqlx::{self, PgPool};
 use authkit_sqlx::{PgStore, SqlStore, StoreOptions};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -27,7 +27,7 @@ fn url() -> Option<String> {
 
 /// A client: its session's current refresh token.
 struct Client {
-    current: std::sync::Mutex<TokenHash>,
+    current: std::sync::Mutex<RefreshKey>,
     floor_id: i64,
 }
 
@@ -56,7 +56,7 @@ async fn setup(base: &str, schema: &str) -> (Arc<PgStore>, PgPool, Vec<Arc<Clien
         let u = user(&format!("bench{i}@example.com"), None);
         store.create_user(&u).await.expect("user");
         let s = session(u.id, now);
-        let first = OpaqueToken::generate().hash();
+        let first = RefreshToken::generate().key();
         store.create_session(&s, &first).await.expect("session");
         sqlx::query("INSERT INTO floor (id, n) VALUES ($1, 0)")
             .bind(i)
@@ -75,8 +75,9 @@ async fn rotate(store: &PgStore, client: &Client) {
     let old = *client.current.lock().unwrap();
     let now = OffsetDateTime::now_utc();
     let rotation = Rotation {
-        old,
-        new: OpaqueToken::generate().hash(),
+        selector: old.selector,
+        old: old.hash,
+        new: RefreshToken::successor(old.selector).key().hash,
         now,
         idle_expires_at: now + time::Duration::days(14),
     };
@@ -85,7 +86,7 @@ async fn rotate(store: &PgStore, client: &Client) {
         .await
         .expect("rotation")
         .expect("the chain rotates");
-    *client.current.lock().unwrap() = rotation.new;
+    client.current.lock().unwrap().hash = rotation.new;
 }
 
 async fn floor(pool: &PgPool, client: &Client) {

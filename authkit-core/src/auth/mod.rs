@@ -31,7 +31,7 @@ use crate::password::{PasswordHasher, Verification};
 use crate::revocation::Revocations;
 use crate::secret::SecretString;
 use crate::store::Store;
-use crate::token::OpaqueToken;
+use crate::token::RefreshToken;
 
 pub use login::Registration;
 
@@ -291,10 +291,10 @@ impl Auth {
             user_agent: client.user_agent.clone(),
             ip: client.ip,
         };
-        let refresh = OpaqueToken::generate();
+        let refresh = RefreshToken::generate();
         self.inner
             .store
-            .create_session(&session, &refresh.hash())
+            .create_session(&session, &refresh.key())
             .await?;
         self.token_pair(user, &session, &refresh, now)
     }
@@ -303,7 +303,7 @@ impl Auth {
         &self,
         user: &User,
         session: &Session,
-        refresh: &OpaqueToken,
+        refresh: &RefreshToken,
         now: OffsetDateTime,
     ) -> Result<TokenPair, AuthError> {
         let (access_token, claims) = self.inner.jwt.mint(user.id, session.id, &user.role, now)?;

@@ -1,10 +1,13 @@
 //! Refresh-token rotation, reuse detection, sessions and access-token authentication.
 //!
-//! A session is a refresh-token family. Each refresh swaps the presented token for a new one
-//! in one atomic store operation ([`SessionStore::rotate_refresh_token`]). When that fails, the
-//! token is looked up to tell why: a token that was already rotated out is a replay (RFC 9700
-//! 4.14), and the whole family is revoked, unless it comes back within the configured grace
-//! window, which tolerates a client that lost the answer to its previous refresh.
+//! A session is a refresh-token family. A refresh token names its session by a selector and
+//! carries a fresh verifier per rotation; each refresh swaps the session's current token for a
+//! new one in one atomic store operation ([`SessionStore::rotate_refresh_token`]). When that
+//! fails, the session is looked up by the selector to tell why: a token of the family that is
+//! not its current one is a replay (RFC 9700 4.14), and the whole family is revoked, unless it
+//! is the token the last rotation retired (or one a retry displaced since) and comes back
+//! within the configured grace window of that rotation, which tolerates a client that lost the
+//! answer to its previous refresh, or two requests that refreshed with one token at once.
 //!
 //! [`SessionStore::rotate_refresh_token`]: crate::store::SessionStore::rotate_refresh_token
 
@@ -21,8 +24,8 @@ use crate::jwt::AccessClaims;
 use crate::model::{ClientInfo, Session, SessionId, UserStatus};
 use crate::principal::Principal;
 use crate::revocation::Verdict;
-use crate::store::{RefreshTokenRecord, Rotation, SessionRevocation};
-use crate::token::OpaqueToken;
+use crate::store::{RefreshFamily, Rotation, SessionRevocation};
+use crate::token::RefreshToken;
 
 /// Entries kept in the session-liveness cache before it is cleared.
 const SESSION_CACHE_CAPACITY: usize = 100_000;
@@ -37,12 +40,13 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<TokenPair, AuthError> {
         let old =
-            OpaqueToken::hash_presented(refresh_token).ok_or(AuthError::InvalidRefreshToken)?;
-        let new = OpaqueToken::generate();
+            RefreshToken::key_presented(refresh_token).ok_or(AuthError::InvalidRefreshToken)?;
+        let new = RefreshToken::successor(old.selector);
         let now = self.now();
         let rotation = Rotation {
-            old,
-            new: new.hash(),
+            selector: old.selector,
+            old: old.hash,
+            new: new.key().hash,
             now,
             idle_expires_at: now + self.inner.config.refresh_idle_ttl,
         };
@@ -78,28 +82,41 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<Session, AuthError> {
         let now = rotation.now;
-        let Some(RefreshTokenRecord { session, used_at }) =
-            self.inner.store.find_refresh_token(&rotation.old).await?
+        let Some(RefreshFamily {
+            session,
+            current,
+            previous,
+            displaced,
+            rotated_at,
+        }) = self.inner.store.refresh_family(&rotation.selector).await?
         else {
             return Err(AuthError::InvalidRefreshToken);
         };
-        let Some(used_at) = used_at else {
-            // Unused but not rotatable: its session expired or was revoked.
-            return Err(AuthError::InvalidRefreshToken);
-        };
-        if !session.is_active(now) {
+        if current == rotation.old || !session.is_active(now) {
+            // Current but not rotatable (its session expired or was revoked meanwhile), or a
+            // token of a family that has ended anyway.
             return Err(AuthError::InvalidRefreshToken);
         }
         let grace = self.inner.config.refresh_grace;
-        if grace.is_positive() && now - used_at < grace {
+        // The token the last rotation retired, or one a retry displaced since (two requests that
+        // raced with one token each got a pair): within the window both may ask again.
+        let retry = [previous, displaced].contains(&Some(rotation.old))
+            && rotated_at.is_some_and(|at| grace.is_positive() && now - at < grace);
+        if retry {
             // A retry by a client that lost the answer: the token it never got is retired, so
             // the family still has exactly one live token.
-            let added = self
+            let reissued = self
                 .inner
                 .store
-                .reissue_refresh_token(session.id, &rotation.new, now, rotation.idle_expires_at)
+                .reissue_refresh_token(
+                    session.id,
+                    &rotation.old,
+                    &rotation.new,
+                    now,
+                    rotation.idle_expires_at,
+                )
                 .await?;
-            if added {
+            if reissued {
                 let mut session = session;
                 session.last_used_at = now;
                 session.idle_expires_at = rotation.idle_expires_at;

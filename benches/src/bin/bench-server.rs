@@ -17,7 +17,7 @@ use authkit_core::dto::RegisterRequest;
 use authkit_core::http::{HttpApi, HttpConfig};
 use authkit_core::model::{Role, Session, new_id};
 use authkit_core::store::SessionRevocation;
-use authkit_core::token::OpaqueToken;
+use authkit_core::token::RefreshToken;
 use authkit_core::{Auth, AuthConfig, ClientInfo, Registration};
 use authkit_sqlx::{SqlStore, SqliteStore, StoreOptions};
 use time::OffsetDateTime;
@@ -113,7 +113,7 @@ async fn revoke_sessions(auth: &Auth, user: uuid::Uuid, keep: uuid::Uuid, count:
             user_agent: None,
             ip: None,
         };
-        let refresh = OpaqueToken::generate().hash();
+        let refresh = RefreshToken::generate().key();
         auth.store()
             .create_session(&session, &refresh)
             .await

@@ -1,0 +1,23 @@
+-- Refresh tokens live in their session's row: a token is the session's selector followed by a
+-- verifier, and the row keeps the hash of the current token, of the one the last rotation
+-- retired (a replay of it within the grace window is a retry, later a theft) and of the one a
+-- retry displaced. A rotation is one update of one row, and nothing piles up per rotation.
+ALTER TABLE sessions
+    ADD COLUMN refresh_selector       BYTEA CHECK (octet_length(refresh_selector) = 16),
+    ADD COLUMN refresh_hash           BYTEA CHECK (octet_length(refresh_hash) = 32),
+    ADD COLUMN previous_refresh_hash  BYTEA CHECK (octet_length(previous_refresh_hash) = 32),
+    ADD COLUMN displaced_refresh_hash BYTEA CHECK (octet_length(displaced_refresh_hash) = 32),
+    ADD COLUMN rotated_at             BIGINT;
+CREATE UNIQUE INDEX sessions_refresh_selector_key ON sessions (refresh_selector);
+-- Room in each page for the new version of a row, so a rotation is a HOT update (no index
+-- entries written: the selector does not change).
+ALTER TABLE sessions SET (fillfactor = 80);
+
+-- Sessions from before hold refresh tokens without a selector: they end here (their users sign
+-- in again), and the end is recorded in the feed like any other revocation.
+INSERT INTO revocations (kind, user_id, session_id, created_at)
+    SELECT 'session', user_id, id, (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT
+    FROM sessions WHERE revoked_at IS NULL;
+UPDATE sessions SET revoked_at = (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT
+    WHERE revoked_at IS NULL;
+DROP TABLE refresh_tokens;
