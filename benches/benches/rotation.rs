@@ -104,24 +104,34 @@ enum Measured {
     Rotation,
 }
 
+/// The time spent in each operation over every round of one concurrency, whichever benchmark
+/// was measuring: the paired totals behind the ratio printed at the end.
+#[derive(Default)]
+struct Paired {
+    floor: Duration,
+    rotation: Duration,
+}
+
 /// `iters` rounds in which every client does one floor update and one rotation, in an order
-/// that alternates, the clients concurrent; only the `measured` operation is timed. Both
-/// benchmarks thus run under the same mix of work on the server (this machine is shared and a
-/// checkpoint or a neighbour can slow one run): their ratio compares like with like. Returns
-/// the mean over clients of the summed time of the measured operation.
+/// that alternates, the clients concurrent. Returns the mean over clients of the summed time
+/// of the `measured` operation, and adds both operations' times to `paired`. Because both run
+/// in the same rounds, their ratio compares like with like even when the machine's speed
+/// drifts between criterion's runs (this machine is shared, and a checkpoint or a neighbour
+/// can slow one run several-fold).
 async fn rounds(
     store: &Arc<PgStore>,
     pool: &PgPool,
     clients: &[Arc<Client>],
     iters: u64,
     measured: Measured,
+    paired: &std::sync::Mutex<Paired>,
 ) -> Duration {
     let tasks: Vec<_> = clients
         .iter()
         .map(|client| {
             let (store, pool, client) = (Arc::clone(store), pool.clone(), Arc::clone(client));
             tokio::spawn(async move {
-                let mut spent = Duration::ZERO;
+                let mut spent = Paired::default();
                 for i in 0..iters {
                     for kind in if i % 2 == 0 {
                         [Measured::Floor, Measured::Rotation]
@@ -130,11 +140,14 @@ async fn rounds(
                     } {
                         let start = Instant::now();
                         match kind {
-                            Measured::Floor => floor(&pool, &client).await,
-                            Measured::Rotation => rotate(&store, &client).await,
-                        }
-                        if kind == measured {
-                            spent += start.elapsed();
+                            Measured::Floor => {
+                                floor(&pool, &client).await;
+                                spent.floor += start.elapsed();
+                            }
+                            Measured::Rotation => {
+                                rotate(&store, &client).await;
+                                spent.rotation += start.elapsed();
+                            }
                         }
                     }
                 }
@@ -142,11 +155,20 @@ async fn rounds(
             })
         })
         .collect();
-    let mut total = Duration::ZERO;
+    let mut total = Paired::default();
     for task in tasks {
-        total += task.await.expect("client task");
+        let spent = task.await.expect("client task");
+        total.floor += spent.floor;
+        total.rotation += spent.rotation;
     }
-    total / clients.len() as u32
+    let mut all = paired.lock().unwrap();
+    all.floor += total.floor;
+    all.rotation += total.rotation;
+    let mine = match measured {
+        Measured::Floor => total.floor,
+        Measured::Rotation => total.rotation,
+    };
+    mine / clients.len() as u32
 }
 
 fn rotation(c: &mut Criterion) {
@@ -160,19 +182,30 @@ fn rotation(c: &mut Criterion) {
         .expect("runtime");
     let schema = format!("authkit_bench_{}", uuid::Uuid::now_v7().simple());
     let (store, pool, clients) = rt.block_on(setup(&base, &schema));
+    let mut ratios = Vec::new();
     for n in CLIENTS {
-        let mut g = c.benchmark_group(format!("rotation/PostgreSQL/c={n}"));
+        let name = format!("rotation/PostgreSQL/c={n}");
+        let mut g = c.benchmark_group(&name);
         let clients = &clients[..n];
-        for (name, measured) in [
+        let paired = std::sync::Mutex::new(Paired::default());
+        for (label, measured) in [
             ("floor: one committed single-row UPDATE", Measured::Floor),
             ("authkit rotate_refresh_token", Measured::Rotation),
         ] {
-            g.bench_function(name, |b| {
+            g.bench_function(label, |b| {
                 b.to_async(&rt)
-                    .iter_custom(|iters| rounds(&store, &pool, clients, iters, measured))
+                    .iter_custom(|iters| rounds(&store, &pool, clients, iters, measured, &paired))
             });
         }
         g.finish();
+        let paired = paired.into_inner().unwrap();
+        ratios.push((
+            name,
+            paired.rotation.as_secs_f64() / paired.floor.as_secs_f64(),
+        ));
+    }
+    for (name, ratio) in ratios {
+        println!("{name}: rotation / floor over the same rounds = {ratio:.3}");
     }
     rt.block_on(async {
         pool.close().await;
