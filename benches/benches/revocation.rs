@@ -8,8 +8,8 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
+use authkit_benches::Paired;
 use authkit_core::memory::MemoryStore;
 use authkit_core::model::{Role, new_id};
 use authkit_core::password::HashParams;
@@ -86,63 +86,23 @@ fn view(c: &mut Criterion) {
         }
         let group = format!("authenticate/10k-token pool, {label}");
         let mut g = c.benchmark_group(&group);
-        let totals = std::cell::RefCell::new([Duration::ZERO; 2]);
-        let mut next = 0;
+        let paired = std::cell::RefCell::new(Paired::<2>::new(POOL));
         for (name, measured) in [("empty view", 0), ("100k revocations", 1)] {
             g.bench_function(name, |b| {
                 b.iter_custom(|iters| {
-                    let spent = paired_blocks(&[&empty, &full], &tokens, &mut next, iters);
-                    let mut totals = totals.borrow_mut();
-                    totals[0] += spent[0];
-                    totals[1] += spent[1];
-                    spent[measured]
+                    paired.borrow_mut().run(iters, measured, |k, i| {
+                        let auth = if k == 0 { &empty } else { &full };
+                        black_box(auth.authenticate_now(black_box(&tokens[i])));
+                    })
                 })
             });
         }
         g.finish();
-        let [empty_total, full_total] = totals.into_inner();
-        ratios.push((group, full_total.as_secs_f64() / empty_total.as_secs_f64()));
+        ratios.push((group, paired.borrow().ratio(1, 0)));
     }
     for (group, ratio) in ratios {
         println!("{group}: 100k revocations / empty view over the same tokens = {ratio:.3}");
     }
-}
-
-/// Authenticates `iters` tokens of the pool on each service, in blocks of 64 (the same tokens
-/// on both, in alternating order), and returns the time each service spent. Both benchmarks of a group
-/// run this, so the two services are always measured side by side and their ratio holds even
-/// when the machine's speed drifts between criterion's runs.
-fn paired_blocks(
-    services: &[&Auth; 2],
-    tokens: &[String],
-    next: &mut usize,
-    iters: u64,
-) -> [Duration; 2] {
-    const BLOCK: u64 = 64;
-    let mut spent = [Duration::ZERO; 2];
-    let mut done = 0;
-    while done < iters {
-        let n = BLOCK.min(iters - done) as usize;
-        let start = *next;
-        // Which goes first alternates: the second finds the tokens' text in the CPU cache.
-        let order = if (start / BLOCK as usize) % 2 == 0 {
-            [0, 1]
-        } else {
-            [1, 0]
-        };
-        for k in order {
-            let auth = services[k];
-            let began = Instant::now();
-            for j in 0..n {
-                let token = &tokens[(start + j) % POOL];
-                black_box(auth.authenticate_now(black_box(token)));
-            }
-            spent[k] += began.elapsed();
-        }
-        *next = (start + n) % POOL;
-        done += n as u64;
-    }
-    spent
 }
 
 criterion_group!(benches, view);

@@ -246,3 +246,68 @@ fn pem_body(pem: &[u8]) -> Vec<u8> {
         .decode(body)
         .expect("PEM base64")
 }
+
+/// Side-by-side timing of variants of one operation over one workload.
+///
+/// Criterion measures its benchmarks one after another, and on a shared machine the speed can
+/// drift between them by more than the difference being measured. A benchmark that uses this
+/// runs every variant in every round, on the same items, in blocks whose order alternates (the
+/// second of two finds the items in the CPU cache), and reports only its own variant's time to
+/// criterion; the totals of all rounds give a ratio in which drift cancels.
+#[derive(Debug)]
+pub struct Paired<const N: usize> {
+    spent: [std::time::Duration; N],
+    next: usize,
+    len: usize,
+}
+
+impl<const N: usize> Paired<N> {
+    /// Calls per block of one variant.
+    const BLOCK: usize = 64;
+
+    /// Side-by-side timing over a workload of `len` items, taken in order and cyclically.
+    pub fn new(len: usize) -> Self {
+        Self {
+            spent: [std::time::Duration::ZERO; N],
+            next: 0,
+            len,
+        }
+    }
+
+    /// Runs `iters` calls of every variant (`call(variant, item)`) and returns the time of
+    /// `measured`, the variant criterion is measuring; every variant's time is added to the
+    /// totals.
+    pub fn run(
+        &mut self,
+        iters: u64,
+        measured: usize,
+        mut call: impl FnMut(usize, usize),
+    ) -> std::time::Duration {
+        let mut spent = [std::time::Duration::ZERO; N];
+        let mut done = 0;
+        while done < iters {
+            let n = Self::BLOCK.min((iters - done) as usize);
+            let start = self.next;
+            let first = (start / Self::BLOCK) % N;
+            for k in 0..N {
+                let variant = (first + k) % N;
+                let began = std::time::Instant::now();
+                for j in 0..n {
+                    call(variant, (start + j) % self.len);
+                }
+                spent[variant] += began.elapsed();
+            }
+            self.next = (start + n) % self.len;
+            done += n as u64;
+        }
+        for (total, s) in self.spent.iter_mut().zip(spent) {
+            *total += s;
+        }
+        spent[measured]
+    }
+
+    /// The total time of `variant` over the total time of `baseline`, over every round.
+    pub fn ratio(&self, variant: usize, baseline: usize) -> f64 {
+        self.spent[variant].as_secs_f64() / self.spent[baseline].as_secs_f64()
+    }
+}

@@ -10,7 +10,8 @@
 //! **Layout.** Entries live in sets of [`WAYS`] slots (set-associative, like a CPU cache); a
 //! token can only be in the set its bucket key names, so a lookup compares at most eight 64-bit
 //! tags and then the whole token of the one that matches. Sets are grouped into shards, one lock
-//! each. A full set evicts its least recently used slot: per set that is exact LRU, and over
+//! each; the tags are also kept outside the locks, so a miss reads one cache line and takes no
+//! lock. A full set evicts its least recently used slot: per set that is exact LRU, and over
 //! the whole cache it is within a few per cent of an exact LRU of the same size.
 //!
 //! **Admission.** A token is cached on its second verification, not its first: a doorkeeper (a
@@ -48,6 +49,11 @@ struct Slot {
     claims: Arc<AccessClaims>,
 }
 
+/// The tags of one set, on one cache line.
+#[derive(Default)]
+#[repr(align(64))]
+struct SetTags([AtomicU64; WAYS]);
+
 /// One lock's sets, and its clock.
 #[derive(Default)]
 struct Shard {
@@ -70,6 +76,11 @@ impl Shard {
 /// Verified tokens and their claims; see the [module docs](self).
 pub(super) struct VerifiedCache {
     shards: Vec<Mutex<Shard>>,
+    /// Every slot's tag (0: empty), outside the locks, so a miss reads one cache line of
+    /// eight tags and takes no lock. Written under the shard's lock; a stale read only turns
+    /// into a miss or a lock taken for nothing, never a wrong answer.
+    tags: Vec<SetTags>,
+    sets_per_shard: usize,
     doorkeeper: Vec<AtomicU64>,
     /// Admissions asked of the doorkeeper since it was last cleared.
     asked: AtomicU64,
@@ -95,6 +106,10 @@ impl VerifiedCache {
         let words = (capacity * DOORKEEPER_BITS_PER_ENTRY).div_ceil(64).max(1);
         Self {
             shards,
+            tags: (0..SHARDS * sets_per_shard)
+                .map(|_| Default::default())
+                .collect(),
+            sets_per_shard,
             doorkeeper: (0..words).map(|_| AtomicU64::new(0)).collect(),
             asked: AtomicU64::new(0),
             seed: u64::from_le_bytes(seed),
@@ -112,14 +127,31 @@ impl VerifiedCache {
     }
 
     fn shard(&self, key: u64) -> std::sync::MutexGuard<'_, Shard> {
-        self.shards[(key >> 59) as usize % SHARDS]
+        self.shards[Self::shard_index(key)]
             .lock()
             .unwrap_or_else(|e| e.into_inner())
     }
 
+    fn shard_index(key: u64) -> usize {
+        (key >> 59) as usize % SHARDS
+    }
+
+    /// The tags of the set `key` names (the set [`Shard::set`] finds in its shard).
+    fn tags(&self, key: u64) -> &[AtomicU64; WAYS] {
+        let set = (key as usize) % self.sets_per_shard;
+        &self.tags[Self::shard_index(key) * self.sets_per_shard + set].0
+    }
+
+    /// Whether a slot of `key`'s set may hold it: a lock-free look at the tags.
+    fn may_hold(&self, key: u64) -> bool {
+        self.tags(key)
+            .iter()
+            .any(|tag| tag.load(Ordering::Relaxed) == key)
+    }
+
     /// The bucket key of `token`: the last eight characters of its signature segment (the
     /// whole token if shorter), folded with the seed by a 128-bit multiply.
-    fn key(&self, token: &str) -> u64 {
+    pub(super) fn key(&self, token: &str) -> u64 {
         let bytes = token.as_bytes();
         let tail = &bytes[bytes.len().saturating_sub(8)..];
         let mut word = [0u8; 8];
@@ -130,8 +162,16 @@ impl VerifiedCache {
     }
 
     /// The claims of `token` if it is cached.
+    #[cfg(test)]
     pub(super) fn get(&self, token: &str) -> Option<Arc<AccessClaims>> {
-        let key = self.key(token);
+        self.get_keyed(self.key(token), token)
+    }
+
+    /// [`get`](Self::get) with the token's [`key`](Self::key) already computed.
+    pub(super) fn get_keyed(&self, key: u64, token: &str) -> Option<Arc<AccessClaims>> {
+        if !self.may_hold(key) {
+            return None;
+        }
         let mut shard = self.shard(key);
         let now = shard.tick();
         let slot = shard
@@ -145,8 +185,14 @@ impl VerifiedCache {
 
     /// Remembers a verified token: on its second verification (see the doorkeeper in the
     /// [module docs](self)), in the least recently used slot of its set.
+    #[cfg(test)]
     pub(super) fn insert(&self, token: &str, claims: Arc<AccessClaims>) {
-        let key = self.key(token);
+        self.insert_keyed(self.key(token), token, &claims);
+    }
+
+    /// [`insert`](Self::insert) with the token's [`key`](Self::key) already computed; the
+    /// claims are shared only if the token is admitted.
+    pub(super) fn insert_keyed(&self, key: u64, token: &str, claims: &Arc<AccessClaims>) {
         if !self.seen_before(key) {
             return;
         }
@@ -171,8 +217,9 @@ impl VerifiedCache {
             tag: key,
             used: now,
             token: token.into(),
-            claims,
+            claims: Arc::clone(claims),
         });
+        self.tags(key)[victim].store(key, Ordering::Relaxed);
     }
 
     /// Whether a token with this key was verified since the doorkeeper was last cleared;

@@ -738,12 +738,13 @@ impl JwtCodec {
         let Some(cache) = &self.inner.cache else {
             return self.verify(token, now).map(Arc::new);
         };
-        if let Some(claims) = cache.get(token) {
+        let key = cache.key(token);
+        if let Some(claims) = cache.get_keyed(key, token) {
             self.check_period(&claims, now)?;
             return Ok(claims);
         }
         let claims = Arc::new(self.verify(token, now)?);
-        cache.insert(token, Arc::clone(&claims));
+        cache.insert_keyed(key, token, &claims);
         Ok(claims)
     }
 
