@@ -281,6 +281,10 @@ pub struct HttpRequest<'a> {
     pub body_too_large: bool,
 }
 
+/// The Content-Security-Policy of every answer but the docs page: JSON needs nothing loaded,
+/// and no answer may be framed.
+pub const API_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
 /// An answer, ready to write: status, headers and body bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpResponse {
@@ -301,14 +305,17 @@ impl HttpResponse {
         )
     }
 
-    /// Every answer carries `X-Content-Type-Options: nosniff`: a browser never guesses
-    /// another type than the one given (a JSON error rendered as HTML, say).
+    /// Every answer carries `X-Content-Type-Options: nosniff` (a browser never guesses another
+    /// type than the one given: a JSON error rendered as HTML, say) and a Content-Security-Policy
+    /// that lets nothing load and nobody frame it ([`API_POLICY`]); the docs page replaces the
+    /// latter with its own.
     fn with_body(status: u16, content_type: &str, body: Vec<u8>) -> Self {
         Self {
             status,
             headers: vec![
                 ("content-type", content_type.to_owned()),
                 ("x-content-type-options", "nosniff".to_owned()),
+                ("content-security-policy", API_POLICY.to_owned()),
             ],
             body,
         }
@@ -317,9 +324,22 @@ impl HttpResponse {
     fn no_content() -> Self {
         Self {
             status: 204,
-            headers: vec![("x-content-type-options", "nosniff".to_owned())],
+            headers: vec![
+                ("x-content-type-options", "nosniff".to_owned()),
+                ("content-security-policy", API_POLICY.to_owned()),
+            ],
             body: Vec::new(),
         }
+    }
+
+    /// Replaces the Content-Security-Policy.
+    fn policy(mut self, policy: &str) -> Self {
+        for (name, value) in &mut self.headers {
+            if *name == "content-security-policy" {
+                *value = policy.to_owned();
+            }
+        }
+        self
     }
 
     fn accepted() -> Self {
@@ -407,6 +427,7 @@ struct ApiInner {
     limiter: RateLimiter,
     openapi: Vec<u8>,
     docs: Vec<u8>,
+    docs_policy: String,
 }
 
 impl HttpApi {
@@ -423,6 +444,7 @@ impl HttpApi {
                 config,
                 openapi,
                 docs,
+                docs_policy: openapi::docs_policy(),
             }),
         }
     }
@@ -665,6 +687,8 @@ impl HttpApi {
             }
             Route::Docs => {
                 HttpResponse::with_body(200, "text/html; charset=utf-8", self.inner.docs.clone())
+                    .policy(&self.inner.docs_policy)
+                    .header("x-frame-options", "DENY")
             }
             Route::DocsScript => {
                 openapi::asset(openapi::SWAGGER_UI_SCRIPT, "text/javascript; charset=utf-8")

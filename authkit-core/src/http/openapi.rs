@@ -292,8 +292,27 @@ fn operation(route: Route, password_grant: bool) -> Value {
     for (status, codes) in d.errors {
         responses.insert(status.to_string(), problem(codes));
     }
+    // What the shape of a route implies, added here so that no route can forget it.
+    if route == Route::Token {
+        // RFC 6749 5.2: the token endpoint's own errors are plain JSON, not problems.
+        responses.insert(
+            "400".into(),
+            json!({ "description": d.errors.iter().find(|(s, _)| *s == 400).map_or("", |(_, c)| *c),
+                    "content": { JSON: { "schema": schema_ref("OAuthError") } } }),
+        );
+    } else if d.body.is_some_and(|(content_type, _)| content_type == JSON) {
+        let codes = match d.errors.iter().find(|(status, _)| *status == 400) {
+            Some((_, codes)) if codes.contains("malformed_body") => (*codes).to_owned(),
+            Some((_, codes)) => format!("{codes}, malformed_body"),
+            None => "malformed_body".to_owned(),
+        };
+        responses.insert("400".into(), problem(&codes));
+    }
     if route.is_auth() && d.auth != Auth::Public && !responses.contains_key("401") {
         responses.insert("401".into(), problem("unauthorized, invalid_access_token"));
+    }
+    if d.auth == Auth::Admin && !responses.contains_key("403") {
+        responses.insert("403".into(), problem("forbidden"));
     }
     if route.is_auth() {
         responses.insert(
@@ -307,6 +326,10 @@ fn operation(route: Route, password_grant: bool) -> Value {
             );
             responses.insert("415".into(), problem("unsupported_media_type"));
         }
+    }
+    if route.is_auth() || route == Route::Readyz {
+        // The database, or a revocation view that could not be refreshed (failing closed).
+        responses.insert("503".into(), problem("unavailable"));
     }
     let mut op = json!({
         "summary": d.summary,
@@ -395,6 +418,8 @@ pub(super) fn document(prefix: &str, password_grant: bool) -> Value {
             "schemas": {
                 "Problem": { "type": "object", "required": ["type", "title", "status", "code"], "properties": {
                     "type": string, "title": string, "status": { "type": "integer" }, "code": string, "detail": string } },
+                "OAuthError": { "type": "object", "required": ["error"], "properties": {
+                    "error": { "enum": ["invalid_request", "invalid_grant", "unsupported_grant_type"] }, "error_description": string } },
                 "TokenPair": { "type": "object", "required": ["access_token", "token_type", "expires_in", "refresh_token", "refresh_expires_in", "session_id"], "properties": {
                     "access_token": string, "token_type": { "const": "Bearer" }, "expires_in": { "type": "integer" },
                     "refresh_token": string, "refresh_expires_in": { "type": "integer" }, "session_id": { "type": "string", "format": "uuid" } } },
@@ -435,8 +460,13 @@ pub(super) fn document(prefix: &str, password_grant: bool) -> Value {
 
 /// The Swagger UI page. Its "Authorize" button uses the OAuth2 password flow against the
 /// token endpoint. Its script and stylesheet are served by authkit itself (no CDN).
+/// The one inline script of the docs page: it starts Swagger UI.
+const DOCS_INIT_SCRIPT: &str = "\n    window.ui = SwaggerUIBundle({ url: \"/openapi.json\", dom_id: \"#swagger-ui\", persistAuthorization: true });\n  ";
+
+/// The docs page: Swagger UI from authkit's own copy, started by [`DOCS_INIT_SCRIPT`].
 pub(super) fn docs_page(_prefix: &str) -> String {
-    r##"<!doctype html>
+    format!(
+        r##"<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
@@ -446,18 +476,57 @@ pub(super) fn docs_page(_prefix: &str) -> String {
 <body>
   <div id="swagger-ui"></div>
   <script src="/docs/swagger-ui-bundle.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true });
-  </script>
+  <script>{DOCS_INIT_SCRIPT}</script>
 </body>
 </html>
 "##
-    .to_owned()
+    )
+}
+
+/// The Content-Security-Policy of the docs page, a page with a password form: scripts only
+/// from authkit itself plus the one inline script, named by its SHA-256; requests only to the
+/// origin; never framed (clickjacking). Swagger UI sets inline styles and data: images, which
+/// the policy allows.
+pub(super) fn docs_policy() -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let hash = base64::engine::general_purpose::STANDARD
+        .encode(sha2::Sha256::digest(DOCS_INIT_SCRIPT.as_bytes()));
+    format!(
+        "default-src 'none'; script-src 'self' 'sha256-{hash}'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+         frame-ancestors 'none'"
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_implied_by_a_routes_shape_are_documented() {
+        let doc = document("/auth", true);
+        for route in Route::ALL.into_iter().filter(|r| is_api(*r)) {
+            let (method, _) = route.endpoint();
+            let responses = &doc["paths"][route.path("/auth")][method_name(method)]["responses"];
+            let d = super::doc(route);
+            if route == Route::Token {
+                assert!(responses["400"]["content"]["application/json"].is_object());
+                assert!(responses["400"]["content"]["application/problem+json"].is_null());
+            } else if d.body.is_some() {
+                let codes = responses["400"]["description"].as_str().unwrap_or_default();
+                assert!(codes.contains("malformed_body"), "{route:?}: {codes}");
+            }
+            if route.is_auth() {
+                for status in ["429", "503"] {
+                    assert!(responses[status].is_object(), "{route:?} lacks {status}");
+                }
+            }
+            if d.auth != Auth::Public {
+                assert!(responses["401"].is_object(), "{route:?} lacks 401");
+            }
+        }
+    }
 
     #[test]
     fn every_route_is_described_under_its_method_and_path() {

@@ -94,7 +94,10 @@ pub async fn openapi_document_describes_every_auth_route(target: Target) {
     );
 }
 
-/// `GET /docs` is 200 `text/html` (the Swagger UI).
+/// `GET /docs` is 200 `text/html` (the Swagger UI), never framed (`frame-ancestors 'none'`,
+/// `X-Frame-Options: DENY`), and its policy runs scripts only from authkit and the page's one
+/// inline script, named by hash. (`.ci/run` also loads the page in headless Chromium under this
+/// policy and checks that Swagger UI renders.)
 pub async fn docs_serve_html(target: Target) {
     let api = Api::new(target);
     let answer = send(api.get("/docs")).await;
@@ -105,6 +108,22 @@ pub async fn docs_serve_html(target: Target) {
         "{answer:?}"
     );
     assert!(!answer.body.is_empty());
+    assert_eq!(answer.header("x-frame-options"), Some("DENY"));
+    let policy = answer
+        .header("content-security-policy")
+        .unwrap_or_else(|| panic!("no Content-Security-Policy: {answer:?}"));
+    let directives: Vec<&str> = policy.split(';').map(str::trim).collect();
+    assert!(directives.contains(&"frame-ancestors 'none'"), "{policy}");
+    assert!(directives.contains(&"default-src 'none'"), "{policy}");
+    let script = directives
+        .iter()
+        .find(|d| d.starts_with("script-src "))
+        .unwrap_or_else(|| panic!("no script-src: {policy}"));
+    let sources: Vec<&str> = script.split_whitespace().skip(1).collect();
+    assert_eq!(sources.len(), 2, "{script}");
+    assert_eq!(sources[0], "'self'");
+    assert!(sources[1].starts_with("'sha256-"), "{script}");
+    assert!(!policy.contains("unsafe-eval"), "{policy}");
 }
 
 /// A method a path does not serve is 405 `method_not_allowed` with `Allow` listing the ones it

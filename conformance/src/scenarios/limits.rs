@@ -92,7 +92,8 @@ pub async fn json_arrays_are_malformed_body_even_when_they_list_every_field(targ
     api.register_as(&email, None).await;
 }
 
-/// Every answer of authkit, success or error, carries `X-Content-Type-Options: nosniff`.
+/// Every answer of authkit, success or error, carries `X-Content-Type-Options: nosniff` and a
+/// Content-Security-Policy that forbids framing; the API's answers load nothing.
 pub async fn every_answer_says_nosniff(target: Target) {
     let api = Api::new(target);
     let account = api.register().await;
@@ -111,5 +112,12 @@ pub async fn every_answer_says_nosniff(target: Target) {
             Some("nosniff"),
             "{answer:?}"
         );
+        let policy = answer
+            .header("content-security-policy")
+            .unwrap_or_else(|| panic!("no Content-Security-Policy: {answer:?}"));
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+        if answer.media_type().as_deref() != Some("text/html") {
+            assert_eq!(policy, "default-src 'none'; frame-ancestors 'none'");
+        }
     }
 }
