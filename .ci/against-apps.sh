@@ -77,7 +77,7 @@ for app in "${@:-axum-app actix-app}"; do
         [ "$auth" = bearer ] && headers=(-H "Authorization: Bearer $token")
         "$VENV/bin/schemathesis" run "$base/openapi.json" \
             --checks "$CHECKS" --max-examples "$EXAMPLES" --workers 2 --seed 1 \
-            --generation-deterministic --no-color --warnings off \
+            --generation-deterministic --generation-database none --no-color --warnings off \
             --phases examples,coverage,fuzzing "${headers[@]}"
     done
     kill "$server"; wait "$server" 2>/dev/null || true; server=""
