@@ -90,10 +90,13 @@
 //! - `auth_events` has no foreign key: the audit trail outlives deleted users.
 //!
 //! ## Layout
-//! `shared.rs` holds the one implementation of every trait (row mapping, the flow of a rotation
-//! or a credential change, error classification, retries) and the SQL that reads the same on
-//! every backend; `sqlite.rs`, `postgres.rs` and `mysql.rs` hold only what differs (connect
-//! options, placeholders, the failed-login upsert); `migrations/<backend>/` the schemas.
+//! `store.rs` holds the one implementation of every trait (the flow of a rotation or a
+//! credential change) and `sql.rs` the SQL that reads the same on every backend; `rows.rs` maps
+//! rows to the core's types, `codec.rs` encodes times and patterns, `error.rs` classifies driver
+//! errors, and [`retry`] runs again a transaction that lost a race (public, for applications
+//! that write to the same database). `sqlite.rs`, `postgres.rs` and `mysql.rs` hold only what
+//! differs (connect options, placeholders, the failed-login upsert); `migrations/<backend>/`
+//! the schemas.
 //!
 //! ## What it does not do
 //! It never deletes old rows by itself (expired sessions, used tokens, old events); prune them
@@ -110,9 +113,15 @@
     allow(dead_code, unused_imports, unused_macros)
 )]
 
-#[macro_use]
-mod shared;
+mod codec;
+mod error;
 mod options;
+pub mod retry;
+mod rows;
+#[macro_use]
+mod sql;
+#[macro_use]
+mod store;
 
 #[cfg(feature = "mysql")]
 mod mysql;

@@ -17,7 +17,7 @@ use authkit_core::store::StoreError;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
 
 use crate::StoreOptions;
-use crate::shared::connect_error;
+use crate::error::connect_error;
 
 /// The embedded migrations (`migrations/mysql`).
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
@@ -50,7 +50,7 @@ impl MySqlStore {
             .pool_options()
             .connect_with(connect)
             .await
-            .map_err(crate::shared::connect_failure)?;
+            .map_err(crate::error::connect_failure)?;
         Ok(Self::from_pool(pool))
     }
 

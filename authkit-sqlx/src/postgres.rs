@@ -12,7 +12,7 @@ use authkit_core::store::{RevocationListener, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool};
 
 use crate::StoreOptions;
-use crate::shared::{connect_error, store_error};
+use crate::error::{connect_error, store_error};
 
 /// The channel the `revocations` insert trigger notifies (see the migration).
 const REVOCATION_CHANNEL: &str = "authkit_revocations";
@@ -52,7 +52,7 @@ impl PgStore {
             .pool_options()
             .connect_with(connect)
             .await
-            .map_err(crate::shared::connect_failure)?;
+            .map_err(crate::error::connect_failure)?;
         Ok(Self::from_pool(pool))
     }
 

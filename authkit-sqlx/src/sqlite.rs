@@ -14,7 +14,7 @@ use authkit_core::store::StoreError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 
 use crate::StoreOptions;
-use crate::shared::connect_error;
+use crate::error::connect_error;
 
 /// The embedded migrations (`migrations/sqlite`).
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

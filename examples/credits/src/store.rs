@@ -34,6 +34,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use authkit_sqlx::retry::with_retries;
 use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::SqliteSynchronous;
@@ -52,9 +53,6 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How long SQLite waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Attempts of a transaction that keeps losing deadlocks before the error is returned.
-const ATTEMPTS: u32 = 6;
 
 /// What a ledger entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -512,47 +510,6 @@ fn micros_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     i64::try_from(since_epoch.as_micros()).unwrap_or(i64::MAX)
-}
-
-/// Whether a transaction lost a race and should run again: a deadlock or serialization
-/// failure (SQLSTATE 40001 on PostgreSQL and MySQL, 40P01 on PostgreSQL) or SQLite's
-/// busy/locked codes once its busy timeout is spent.
-fn is_transient(error: &sqlx::Error) -> bool {
-    let sqlx::Error::Database(db) = error else {
-        return false;
-    };
-    matches!(
-        db.code().as_deref(),
-        Some("40001" | "40P01" | "5" | "6" | "261" | "262" | "517" | "773")
-    )
-}
-
-/// Runs `op` (a whole transaction) again while it loses races, with a short random back-off.
-async fn with_retries<T, F, Fut>(mut op: F) -> Result<T, sqlx::Error>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, sqlx::Error>>,
-{
-    let mut attempt = 1;
-    loop {
-        match op().await {
-            Err(error) if attempt < ATTEMPTS && is_transient(&error) => {
-                tracing::debug!(attempt, %error, "retrying a credits transaction that lost a race");
-                tokio::time::sleep(backoff(attempt)).await;
-                attempt += 1;
-            }
-            outcome => return outcome,
-        }
-    }
-}
-
-/// 1-2 ms, 2-4 ms, 4-8 ms, ... capped at 64 ms, random so the losers do not collide again.
-fn backoff(attempt: u32) -> Duration {
-    use std::hash::BuildHasher;
-
-    let base_us = 1000u64 << attempt.min(6).saturating_sub(1);
-    let jitter = std::collections::hash_map::RandomState::new().hash_one(attempt) % base_us;
-    Duration::from_micros(base_us + jitter)
 }
 
 #[cfg(test)]
