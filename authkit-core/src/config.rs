@@ -12,25 +12,7 @@ use crate::jwt::{JwtKey, KeyRing};
 use crate::password::HashParams;
 use crate::policy::PasswordPolicy;
 
-/// A rejected setting.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid setting `{setting}`: {message}")]
-pub struct ConfigError {
-    /// The setting's name, as the builder method is called.
-    pub setting: &'static str,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl ConfigError {
-    /// An error about `setting`.
-    pub fn new(setting: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            setting,
-            message: message.into(),
-        }
-    }
-}
+pub use crate::error::ConfigError;
 
 /// Whether extracting an access token also checks that its session is still live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -12,144 +12,116 @@ use serde::Serialize;
 use crate::policy::PolicyViolation;
 use crate::store::StoreError;
 
-/// The stable, snake_case error codes of the wire contract.
-///
-/// A code is never renamed once released; clients may match on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// The request body or a parameter is malformed or out of range (400).
-    ValidationFailed,
-    /// The request body is not valid JSON or does not have the expected shape (400).
-    MalformedBody,
-    /// The new password breaks the password policy (400).
-    WeakPassword,
-    /// The e-mail address belongs to another account (409).
-    EmailTaken,
-    /// The username belongs to another account (409).
-    UsernameTaken,
-    /// Login failed: unknown account, wrong password or disabled account, all alike (401).
-    InvalidCredentials,
-    /// The password was right but the address is not verified yet (403).
-    EmailNotVerified,
-    /// Too many failed logins for this account; retry after `Retry-After` (429).
-    TooManyAttempts,
-    /// Too many requests from this client; retry after `Retry-After` (429).
-    TooManyRequests,
-    /// The refresh token is unknown, expired, revoked or reused (401).
-    InvalidRefreshToken,
-    /// A one-time token (verification, reset, e-mail change) is unknown, expired or used (400).
-    InvalidToken,
-    /// No access token was presented (401).
-    Unauthorized,
-    /// The access token is malformed, expired, revoked or not ours (401).
-    InvalidAccessToken,
-    /// The caller lacks the role the route needs (403).
-    Forbidden,
-    /// The resource does not exist, or is not the caller's (404).
-    NotFound,
-    /// The path exists but does not serve this method; `Allow` lists those it does (405).
-    MethodNotAllowed,
-    /// The request body is larger than the auth routes accept (413).
-    PayloadTooLarge,
-    /// The request body has the wrong content type (415).
-    UnsupportedMediaType,
-    /// OAuth2 token endpoint: the grant is invalid (400, RFC 6749 5.2).
-    InvalidGrant,
-    /// OAuth2 token endpoint: the grant type is not supported (400, RFC 6749 5.2).
-    UnsupportedGrantType,
-    /// OAuth2 token endpoint: a parameter is missing or malformed (400, RFC 6749 5.2).
-    InvalidRequest,
-    /// A backing service (the database) is unreachable or saturated (503).
-    Unavailable,
-    /// An unexpected internal failure (500).
-    Internal,
+/// A rejected setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid setting `{setting}`: {message}")]
+pub struct ConfigError {
+    /// The setting's name, as the builder method is called.
+    pub setting: &'static str,
+    /// What is wrong with it.
+    pub message: String,
 }
 
-impl ErrorCode {
-    /// The code as it appears on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::ValidationFailed => "validation_failed",
-            Self::MalformedBody => "malformed_body",
-            Self::WeakPassword => "weak_password",
-            Self::EmailTaken => "email_taken",
-            Self::UsernameTaken => "username_taken",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::EmailNotVerified => "email_not_verified",
-            Self::TooManyAttempts => "too_many_attempts",
-            Self::TooManyRequests => "too_many_requests",
-            Self::InvalidRefreshToken => "invalid_refresh_token",
-            Self::InvalidToken => "invalid_token",
-            Self::Unauthorized => "unauthorized",
-            Self::InvalidAccessToken => "invalid_access_token",
-            Self::Forbidden => "forbidden",
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::InvalidGrant => "invalid_grant",
-            Self::UnsupportedGrantType => "unsupported_grant_type",
-            Self::InvalidRequest => "invalid_request",
-            Self::Unavailable => "unavailable",
-            Self::Internal => "internal",
+impl ConfigError {
+    /// An error about `setting`.
+    pub fn new(setting: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            setting,
+            message: message.into(),
         }
     }
+}
 
-    /// The HTTP status this code is answered with.
-    pub const fn status(self) -> u16 {
-        match self {
-            Self::ValidationFailed
-            | Self::MalformedBody
-            | Self::WeakPassword
-            | Self::InvalidToken
-            | Self::InvalidGrant
-            | Self::UnsupportedGrantType
-            | Self::InvalidRequest => 400,
-            Self::InvalidCredentials
-            | Self::InvalidRefreshToken
-            | Self::Unauthorized
-            | Self::InvalidAccessToken => 401,
-            Self::EmailNotVerified | Self::Forbidden => 403,
-            Self::NotFound => 404,
-            Self::EmailTaken | Self::UsernameTaken => 409,
-            Self::MethodNotAllowed => 405,
-            Self::PayloadTooLarge => 413,
-            Self::UnsupportedMediaType => 415,
-            Self::TooManyAttempts | Self::TooManyRequests => 429,
-            Self::Internal => 500,
-            Self::Unavailable => 503,
+/// Declares [`ErrorCode`] from one table: each variant with its wire code, HTTP status and
+/// problem title side by side, so the three can never drift apart.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = ($code:literal, $status:literal, $title:literal),)*) => {
+        /// The stable, snake_case error codes of the wire contract.
+        ///
+        /// A code is never renamed once released; clients may match on it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)*
         }
-    }
 
-    /// A short human title for the problem document.
-    pub const fn title(self) -> &'static str {
-        match self {
-            Self::ValidationFailed => "The request is invalid",
-            Self::MalformedBody => "The request body is malformed",
-            Self::WeakPassword => "The password is too weak",
-            Self::EmailTaken => "The e-mail address is already registered",
-            Self::UsernameTaken => "The username is already taken",
-            Self::InvalidCredentials => "Invalid credentials",
-            Self::EmailNotVerified => "The e-mail address is not verified",
-            Self::TooManyAttempts => "Too many failed attempts",
-            Self::TooManyRequests => "Too many requests",
-            Self::InvalidRefreshToken => "Invalid refresh token",
-            Self::InvalidToken => "Invalid or expired token",
-            Self::Unauthorized => "Authentication required",
-            Self::InvalidAccessToken => "Invalid access token",
-            Self::Forbidden => "Forbidden",
-            Self::NotFound => "Not found",
-            Self::MethodNotAllowed => "Method not allowed",
-            Self::PayloadTooLarge => "The request body is too large",
-            Self::UnsupportedMediaType => "Unsupported content type",
-            Self::InvalidGrant => "Invalid grant",
-            Self::UnsupportedGrantType => "Unsupported grant type",
-            Self::InvalidRequest => "Invalid request",
-            Self::Unavailable => "Service unavailable",
-            Self::Internal => "Internal error",
+        impl ErrorCode {
+            /// The code as it appears on the wire.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $code,)*
+                }
+            }
+
+            /// The HTTP status this code is answered with.
+            pub const fn status(self) -> u16 {
+                match self {
+                    $(Self::$variant => $status,)*
+                }
+            }
+
+            /// A short human title for the problem document.
+            pub const fn title(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $title,)*
+                }
+            }
         }
+    };
+}
+
+error_codes! {
+    /// The request body or a parameter is malformed or out of range (400).
+    ValidationFailed = ("validation_failed", 400, "The request is invalid"),
+    /// The request body is not valid JSON or does not have the expected shape (400).
+    MalformedBody = ("malformed_body", 400, "The request body is malformed"),
+    /// The new password breaks the password policy (400).
+    WeakPassword = ("weak_password", 400, "The password is too weak"),
+    /// The e-mail address belongs to another account (409).
+    EmailTaken = ("email_taken", 409, "The e-mail address is already registered"),
+    /// The username belongs to another account (409).
+    UsernameTaken = ("username_taken", 409, "The username is already taken"),
+    /// Login failed: unknown account, wrong password or disabled account, all alike (401).
+    InvalidCredentials = ("invalid_credentials", 401, "Invalid credentials"),
+    /// The password was right but the address is not verified yet (403).
+    EmailNotVerified = ("email_not_verified", 403, "The e-mail address is not verified"),
+    /// Too many failed logins for this account; retry after `Retry-After` (429).
+    TooManyAttempts = ("too_many_attempts", 429, "Too many failed attempts"),
+    /// Too many requests from this client; retry after `Retry-After` (429).
+    TooManyRequests = ("too_many_requests", 429, "Too many requests"),
+    /// The refresh token is unknown, expired, revoked or reused (401).
+    InvalidRefreshToken = ("invalid_refresh_token", 401, "Invalid refresh token"),
+    /// A one-time token (verification, reset, e-mail change) is unknown, expired or used (400).
+    InvalidToken = ("invalid_token", 400, "Invalid or expired token"),
+    /// No access token was presented (401).
+    Unauthorized = ("unauthorized", 401, "Authentication required"),
+    /// The access token is malformed, expired, revoked or not ours (401).
+    InvalidAccessToken = ("invalid_access_token", 401, "Invalid access token"),
+    /// The caller lacks the role the route needs (403).
+    Forbidden = ("forbidden", 403, "Forbidden"),
+    /// The resource does not exist, or is not the caller's (404).
+    NotFound = ("not_found", 404, "Not found"),
+    /// The path exists but does not serve this method; `Allow` lists those it does (405).
+    MethodNotAllowed = ("method_not_allowed", 405, "Method not allowed"),
+    /// The request body is larger than the auth routes accept (413).
+    PayloadTooLarge = ("payload_too_large", 413, "The request body is too large"),
+    /// The request body has the wrong content type (415).
+    UnsupportedMediaType = ("unsupported_media_type", 415, "Unsupported content type"),
+    /// OAuth2 token endpoint: the grant is invalid (400, RFC 6749 5.2).
+    InvalidGrant = ("invalid_grant", 400, "Invalid grant"),
+    /// OAuth2 token endpoint: the grant type is not supported (400, RFC 6749 5.2).
+    UnsupportedGrantType = ("unsupported_grant_type", 400, "Unsupported grant type"),
+    /// OAuth2 token endpoint: a parameter is missing or malformed (400, RFC 6749 5.2).
+    InvalidRequest = ("invalid_request", 400, "Invalid request"),
+    /// A backing service (the database) is unreachable or saturated (503).
+    Unavailable = ("unavailable", 503, "Service unavailable"),
+    /// An unexpected internal failure (500).
+    Internal = ("internal", 500, "Internal error"),
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

@@ -75,8 +75,8 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::{OnceCell, Semaphore};
 use zeroize::Zeroizing;
 
-use crate::config::ConfigError;
 use crate::error::AuthError;
+use crate::error::ConfigError;
 use crate::model::PasswordHash;
 use crate::policy::normalize;
 use crate::secret::SecretString;

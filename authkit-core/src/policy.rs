@@ -61,7 +61,7 @@ use std::sync::LazyLock;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 use crate::secret::SecretString;
 
 /// The blocklist source: one lower-case, NFKC-normalised password per line, `#` comments.

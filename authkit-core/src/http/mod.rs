@@ -715,35 +715,47 @@ impl HttpApi {
             );
         }
         let Ok(form) = serde_urlencoded::from_bytes::<TokenRequest>(req.body) else {
-            return oauth_error("invalid_request", "the form is malformed");
+            return oauth_error(ErrorCode::InvalidRequest, "the form is malformed");
         };
         let auth = &self.inner.auth;
         let result = match form.grant_type.as_deref() {
             Some("password") if !self.inner.config.password_grant => {
-                return oauth_error("unsupported_grant_type", "the password grant is off");
+                return oauth_error(ErrorCode::UnsupportedGrantType, "the password grant is off");
             }
             Some("password") => match (form.username.as_deref(), form.password.as_ref()) {
                 (Some(username), Some(password)) => {
                     auth.login_password_grant(username, password, client).await
                 }
-                _ => return oauth_error("invalid_request", "username and password are required"),
+                _ => {
+                    return oauth_error(
+                        ErrorCode::InvalidRequest,
+                        "username and password are required",
+                    );
+                }
             },
             Some("refresh_token") => match form.refresh_token.as_ref() {
                 Some(token) => auth.refresh(token.expose(), client).await,
-                None => return oauth_error("invalid_request", "refresh_token is required"),
+                None => return oauth_error(ErrorCode::InvalidRequest, "refresh_token is required"),
             },
             Some(_) => {
-                return oauth_error("unsupported_grant_type", "use password or refresh_token");
+                return oauth_error(
+                    ErrorCode::UnsupportedGrantType,
+                    "use password or refresh_token",
+                );
             }
-            None => return oauth_error("invalid_request", "grant_type is required"),
+            None => return oauth_error(ErrorCode::InvalidRequest, "grant_type is required"),
         };
         match result {
             Ok(pair) => tokens(&pair),
             Err(err) => match err.code() {
                 ErrorCode::InvalidCredentials
                 | ErrorCode::InvalidRefreshToken
-                | ErrorCode::EmailNotVerified => oauth_error("invalid_grant", err.code().title()),
-                ErrorCode::ValidationFailed => oauth_error("invalid_request", err.code().title()),
+                | ErrorCode::EmailNotVerified => {
+                    oauth_error(ErrorCode::InvalidGrant, err.code().title())
+                }
+                ErrorCode::ValidationFailed => {
+                    oauth_error(ErrorCode::InvalidRequest, err.code().title())
+                }
                 _ => HttpResponse::from_error(&err),
             },
         }
@@ -758,9 +770,9 @@ fn problem(code: ErrorCode, detail: Option<&str>) -> HttpResponse {
     HttpResponse::problem(&Problem::new(code, detail.map(str::to_owned))).no_store()
 }
 
-fn oauth_error(error: &str, description: &str) -> HttpResponse {
+fn oauth_error(error: ErrorCode, description: &str) -> HttpResponse {
     let body = OAuthError {
-        error: error.to_owned(),
+        error: error.as_str().to_owned(),
         error_description: Some(description.to_owned()),
     };
     HttpResponse::json(400, &body).no_store()

@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use super::{HttpResponse, MAX_BODY_BYTES, Method, Route};
+use crate::error::ErrorCode;
 
 /// Swagger UI's script, vendored (see `assets/swagger-ui/README.md`).
 pub(super) const SWAGGER_UI_SCRIPT: &[u8] =
@@ -419,7 +420,7 @@ pub(super) fn document(prefix: &str, password_grant: bool) -> Value {
                 "Problem": { "type": "object", "required": ["type", "title", "status", "code"], "properties": {
                     "type": string, "title": string, "status": { "type": "integer" }, "code": string, "detail": string } },
                 "OAuthError": { "type": "object", "required": ["error"], "properties": {
-                    "error": { "enum": ["invalid_request", "invalid_grant", "unsupported_grant_type"] }, "error_description": string } },
+                    "error": { "enum": [ErrorCode::InvalidRequest.as_str(), ErrorCode::InvalidGrant.as_str(), ErrorCode::UnsupportedGrantType.as_str()] }, "error_description": string } },
                 "TokenPair": { "type": "object", "required": ["access_token", "token_type", "expires_in", "refresh_token", "refresh_expires_in", "session_id"], "properties": {
                     "access_token": string, "token_type": { "const": "Bearer" }, "expires_in": { "type": "integer" },
                     "refresh_token": string, "refresh_expires_in": { "type": "integer" }, "session_id": { "type": "string", "format": "uuid" } } },

@@ -88,8 +88,8 @@ pub use codec::JwtCodec;
 pub use key::JwtKey;
 pub use ring::KeyRing;
 
-use crate::config::ConfigError;
 use crate::error::AuthError;
+use crate::error::ConfigError;
 use crate::model::Role;
 use cache::VerifiedCache;
 use verifier::Verifier;
