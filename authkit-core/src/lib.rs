@@ -19,9 +19,10 @@
 //!   PostgreSQL, polled elsewhere), so [`Auth::authenticate`] refuses a revoked token and
 //!   applies a new role on the next request with no I/O, failing closed when the view goes
 //!   stale. Admin flows authorize against the stored caller, never the token alone.
-//! - **Refresh tokens and one-time tokens** ([`token`]): 32 random bytes, only SHA-256 stored,
-//!   rotated on every use; a replayed refresh token revokes its whole family (RFC 9700 4.14);
-//!   one-time tokens are consumed atomically, exactly once.
+//! - **Refresh tokens and one-time tokens** ([`token`]): a refresh token is its session's
+//!   selector and 32 fresh random bytes, only SHA-256 stored, rotated on every use in one update
+//!   of the session's row; a replayed refresh token revokes its whole family (RFC 9700 4.14);
+//!   one-time tokens are 32 random bytes, consumed atomically, exactly once.
 //! - **No enumeration**: failed logins look and cost the same for unknown users, wrong
 //!   passwords and disabled accounts; reset and verification requests answer the same for any
 //!   address; throttling is keyed by what was typed, so it treats unknown accounts alike.
