@@ -79,8 +79,6 @@
 pub mod auth;
 pub mod clock;
 pub mod config;
-#[cfg(any(test, feature = "conformance"))]
-pub mod conformance;
 pub mod dto;
 pub mod email;
 pub mod error;

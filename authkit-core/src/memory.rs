@@ -560,26 +560,3 @@ impl ThrottleStore for MemoryStore {
 
 #[async_trait]
 impl Store for MemoryStore {}
-
-#[cfg(test)]
-mod conformance {
-    use std::sync::Arc;
-
-    use super::MemoryStore;
-    use crate::conformance::StoreFixture;
-    use crate::store::Store;
-
-    struct Memory;
-
-    impl StoreFixture for Memory {
-        type Guard = ();
-
-        async fn create(&self) -> (Arc<dyn Store>, ()) {
-            (Arc::new(MemoryStore::new()), ())
-        }
-
-        async fn destroy(&self, _guard: ()) {}
-    }
-
-    crate::store_conformance_suite!(Memory);
-}

@@ -7,7 +7,8 @@
 //! never as a read followed by a write.
 //!
 //! [`MemoryStore`](crate::memory::MemoryStore) is the reference implementation; the storage
-//! conformance suite in `authkit-sqlx` runs the same cases against every backend.
+//! conformance suite (the `authkit-store-conformance` crate) runs the same cases against it and
+//! every backend, and against yours if you write one.
 
 use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};

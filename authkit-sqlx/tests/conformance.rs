@@ -10,7 +10,7 @@ mod common;
 mod sqlite {
     use super::common::sqlite::SqliteFixture;
 
-    authkit_core::store_conformance_suite!(SqliteFixture);
+    authkit_store_conformance::store_conformance_suite!(SqliteFixture);
 }
 
 #[cfg(feature = "postgres")]
@@ -24,7 +24,7 @@ mod postgres {
 
     // The fixture expression is evaluated inside each generated test: without a server it
     // returns from the test, which then passes without running the case.
-    authkit_core::store_conformance_suite!({
+    authkit_store_conformance::store_conformance_suite!({
         let Some(url) = server_url(POSTGRES_URL_VAR, &SKIPPED) else {
             return;
         };
@@ -42,7 +42,7 @@ mod mysql {
     static SKIPPED: Once = Once::new();
 
     // See the PostgreSQL module: no URL, no run.
-    authkit_core::store_conformance_suite!({
+    authkit_store_conformance::store_conformance_suite!({
         let Some(url) = server_url(MYSQL_URL_VAR, &SKIPPED) else {
             return;
         };

@@ -6,10 +6,10 @@ mod common;
 
 use std::sync::{Arc, Once};
 
-use authkit_core::conformance::{T0, session, user};
 use authkit_core::store::{Rotation, Store};
 use authkit_core::token::RefreshToken;
 use authkit_sqlx::{SqlStore, StoreOptions};
+use authkit_store_conformance::{T0, session, user};
 use common::postgres::{create_pg_schema, drop_pg_schema, pg_store_in};
 use common::{POSTGRES_URL_VAR, run_then, server_url};
 use time::Duration;

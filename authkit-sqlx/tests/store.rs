@@ -79,7 +79,7 @@ async fn record_sample_events(store: &dyn SqlStore) -> Vec<EventRow> {
 async fn assert_migrating_again_is_harmless(store: &dyn SqlStore) {
     store.migrate().await.expect("second migrate");
     store.migrate().await.expect("third migrate");
-    let user = authkit_core::conformance::user("again@example.com", Some("again"));
+    let user = authkit_store_conformance::user("again@example.com", Some("again"));
     store.create_user(&user).await.expect("the schema works");
     assert_eq!(store.user_by_id(user.id).await.unwrap(), Some(user));
 }
@@ -103,8 +103,8 @@ async fn assert_fails_fast_while_exhausted(store: &dyn SqlStore) {
 /// Text compares exactly, as in the reference store: no case folding in the search, no accent
 /// folding in the unique index (a MySQL `_ci` collation would equate `josé` and `jose`).
 async fn assert_text_compares_exactly(store: &dyn SqlStore) {
-    let accented = authkit_core::conformance::user("josé@example.com", Some("josé_1"));
-    let plain = authkit_core::conformance::user("jose@example.com", Some("jose_1"));
+    let accented = authkit_store_conformance::user("josé@example.com", Some("josé_1"));
+    let plain = authkit_store_conformance::user("jose@example.com", Some("jose_1"));
     store.create_user(&accented).await.expect("josé");
     store
         .create_user(&plain)
@@ -154,7 +154,7 @@ macro_rules! assert_upgrade_ends_old_sessions {
                 .await
                 .expect("an earlier migration");
         }
-        let user = authkit_core::conformance::user("old@example.com", None);
+        let user = authkit_store_conformance::user("old@example.com", None);
         store.create_user(&user).await.unwrap();
         let old = Uuid::now_v7();
         let far = 4_102_444_800_000_000_i64; // 2100-01-01
@@ -191,7 +191,7 @@ macro_rules! assert_upgrade_ends_old_sessions {
             (user.id, &Revoked::Session(old))
         );
         let now = time::OffsetDateTime::now_utc();
-        let fresh = authkit_core::conformance::session(user.id, now);
+        let fresh = authkit_store_conformance::session(user.id, now);
         let first = authkit_core::token::RefreshToken::generate().key();
         store.create_session(&fresh, &first).await.unwrap();
         let rotation = authkit_core::store::Rotation {
@@ -339,7 +339,7 @@ mod sqlite {
             .map(|i| {
                 let store = std::sync::Arc::clone(&store);
                 tokio::spawn(async move {
-                    let u = authkit_core::conformance::user(&format!("m{i}@example.com"), None);
+                    let u = authkit_store_conformance::user(&format!("m{i}@example.com"), None);
                     store.create_user(&u).await.unwrap();
                     u.id
                 })

@@ -33,10 +33,10 @@ fn service(rt: &tokio::runtime::Runtime, revoked: usize, cache: usize) -> Auth {
     let store = Arc::new(MemoryStore::new());
     rt.block_on(async {
         let now = OffsetDateTime::now_utc();
-        let user = authkit_core::conformance::user("bot@example.com", None);
+        let user = authkit_store_conformance::user("bot@example.com", None);
         store.create_user(&user).await.expect("user");
         for _ in 0..revoked {
-            let session = authkit_core::conformance::session(user.id, now);
+            let session = authkit_store_conformance::session(user.id, now);
             let refresh = authkit_core::token::RefreshToken::generate().key();
             store
                 .create_session(&session, &refresh)

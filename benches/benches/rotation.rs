@@ -9,11 +9,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use authkit_core::conformance::{session, user};
 use authkit_core::store::{Rotation, SessionStore, UserStore};
 use authkit_core::token::{RefreshKey, RefreshToken};
 use authkit_sqlx::sqlx::{self, PgPool};
 use authkit_sqlx::{PgStore, SqlStore, StoreOptions};
+use authkit_store_conformance::{session, user};
 use criterion::{Criterion, criterion_group, criterion_main};
 use time::OffsetDateTime;
 

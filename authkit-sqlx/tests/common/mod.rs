@@ -71,7 +71,7 @@ pub mod sqlite {
     /// The SQLite fixture: a temp file per case.
     pub struct SqliteFixture;
 
-    impl authkit_core::conformance::StoreFixture for SqliteFixture {
+    impl authkit_store_conformance::StoreFixture for SqliteFixture {
         type Guard = PathBuf;
 
         async fn create(&self) -> (Arc<dyn Store>, PathBuf) {
@@ -141,7 +141,7 @@ pub mod postgres {
         pub url: String,
     }
 
-    impl authkit_core::conformance::StoreFixture for PgFixture {
+    impl authkit_store_conformance::StoreFixture for PgFixture {
         type Guard = (PgPool, String);
 
         async fn create(&self) -> (Arc<dyn Store>, (PgPool, String)) {
@@ -213,7 +213,7 @@ pub mod mysql {
         pub url: String,
     }
 
-    impl authkit_core::conformance::StoreFixture for MySqlFixture {
+    impl authkit_store_conformance::StoreFixture for MySqlFixture {
         type Guard = (MySqlPool, String);
 
         async fn create(&self) -> (Arc<dyn Store>, (MySqlPool, String)) {

@@ -1,5 +1,9 @@
-//! The storage conformance suite: the contracts of [`crate::store`] as executable cases,
-//! written once and run against every backend (enable the `conformance` feature).
+//! # authkit-store-conformance
+//!
+//! The storage conformance suite of authkit: the contracts of [`authkit_core::store`] as
+//! executable cases, written once and run against every backend (the memory store in
+//! `authkit-core`'s tests, SQLite, PostgreSQL and MySQL in `authkit-sqlx`'s, and yours). Add it
+//! as a dev-dependency.
 //!
 //! A backend provides a [`StoreFixture`] that makes a fresh, empty, migrated store per case,
 //! then instantiates every case as a `#[test]` with one macro:
@@ -12,7 +16,7 @@
 //!
 //! struct MyFixture;
 //!
-//! impl authkit_core::conformance::StoreFixture for MyFixture {
+//! impl authkit_store_conformance::StoreFixture for MyFixture {
 //!     type Guard = ();
 //!
 //!     async fn create(&self) -> (Arc<dyn Store>, ()) {
@@ -22,7 +26,7 @@
 //!     async fn destroy(&self, _guard: ()) {}
 //! }
 //!
-//! authkit_core::store_conformance_suite!(MyFixture);
+//! authkit_store_conformance::store_conformance_suite!(MyFixture);
 //! # fn main() {}
 //! ```
 //!
@@ -37,12 +41,12 @@ use std::sync::Arc;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-use crate::model::{PasswordHash, Role, Session, User, UserStatus, new_id};
-use crate::store::{
+use authkit_core::model::{PasswordHash, Role, Session, User, UserStatus, new_id};
+use authkit_core::store::{
     CredentialChange, OneTimeToken, RefreshFamily, RevocationRecord, Revoked, Rotation,
     SessionRevocation, Store, StoreError, TokenPurpose, UniqueField, UserQuery, UserUpdate,
 };
-use crate::token::{OpaqueToken, RefreshKey, RefreshToken, TokenHash};
+use authkit_core::token::{OpaqueToken, RefreshKey, RefreshToken, TokenHash};
 
 /// Makes and removes the store each case runs against.
 pub trait StoreFixture: Sync {
@@ -132,7 +136,7 @@ macro_rules! __store_conformance_cases {
         $(
             #[test]
             fn $case() {
-                $crate::conformance::run($fixture, $crate::conformance::cases::$case);
+                $crate::run($fixture, $crate::cases::$case);
             }
         )*
     };
