@@ -1,0 +1,418 @@
+//! [`HttpApi`]: dispatch of a request to its flow, the token endpoint, and body parsing.
+
+use super::*;
+
+/// The HTTP face of an [`Auth`] service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct HttpApi {
+    pub(super) inner: std::sync::Arc<ApiInner>,
+}
+
+#[derive(Debug)]
+pub(super) struct ApiInner {
+    pub(super) auth: Auth,
+    pub(super) config: HttpConfig,
+    pub(super) limiter: RateLimiter,
+    pub(super) openapi: Vec<u8>,
+    pub(super) docs: Vec<u8>,
+    pub(super) docs_policy: String,
+}
+
+impl HttpApi {
+    /// The API of `auth` with `config`.
+    pub fn new(auth: Auth, config: HttpConfig) -> Self {
+        let openapi =
+            serde_json::to_vec_pretty(&openapi::document(&config.prefix, config.password_grant))
+                .expect("the OpenAPI document serializes");
+        let docs = openapi::docs_page(&config.prefix).into_bytes();
+        Self {
+            inner: std::sync::Arc::new(ApiInner {
+                limiter: RateLimiter::new(config.ip_rate_limit),
+                auth,
+                config,
+                openapi,
+                docs,
+                docs_policy: openapi::docs_policy(),
+            }),
+        }
+    }
+
+    /// The service.
+    pub fn auth(&self) -> &Auth {
+        &self.inner.auth
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &HttpConfig {
+        &self.inner.config
+    }
+
+    /// The client's IP for a request from `peer` (trusted proxies considered).
+    pub fn client_ip(&self, peer: Option<IpAddr>, forwarded_for: Option<&str>) -> Option<IpAddr> {
+        peer.map(|peer| {
+            self.inner
+                .config
+                .trusted_proxies
+                .client_ip(peer, forwarded_for)
+        })
+    }
+
+    /// Authenticates an `Authorization` header value: the caller, or the 401 answer (RFC 6750).
+    /// The scheme is case-insensitive; tokens are never taken from anywhere else.
+    pub async fn authenticate(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<Principal, HttpResponse> {
+        self.caller(authorization)
+            .await
+            .map_err(|e| HttpResponse::from_error(&e))
+    }
+
+    /// [`authenticate`](Self::authenticate) without waiting, when no I/O is needed (the steady
+    /// state); `None` when it is (see [`Auth::authenticate_now`]).
+    pub fn authenticate_now(
+        &self,
+        authorization: Option<&str>,
+    ) -> Option<Result<Principal, HttpResponse>> {
+        let token = match bearer_token(authorization) {
+            Ok(token) => token,
+            Err(err) => return Some(Err(HttpResponse::from_error(&err))),
+        };
+        self.inner
+            .auth
+            .authenticate_now(token)
+            .map(|result| result.map_err(|e| HttpResponse::from_error(&e)))
+    }
+
+    /// The answer to a method that `path` does not serve: `OPTIONS` is 204 with `Allow`, any
+    /// other method 405 `method_not_allowed` with `Allow` (RFC 9110 15.5.6).
+    pub fn other_method(path: &PathRoutes, options: bool) -> HttpResponse {
+        let response = if options {
+            HttpResponse::no_content()
+        } else {
+            problem(ErrorCode::MethodNotAllowed, None)
+        };
+        response.header("allow", path.allow.clone())
+    }
+
+    /// Checks the caller holds one of `roles` (its current role, see [`Principal::role`]):
+    /// `Ok`, or the 403 answer (`insufficient_scope`).
+    pub fn require_role(caller: &Principal, roles: &[&str]) -> Result<(), HttpResponse> {
+        if caller.has_any_role(roles) {
+            Ok(())
+        } else {
+            Err(HttpResponse::from_error(&AuthError::Forbidden))
+        }
+    }
+
+    /// Answers one request to `route`.
+    pub async fn handle(&self, route: Route, req: HttpRequest<'_>) -> HttpResponse {
+        let client = ClientInfo::new(self.client_ip(req.peer, req.forwarded_for), req.user_agent);
+        if route.is_auth() {
+            if let Some(ip) = client.ip
+                && let Err(retry_after) = self.inner.limiter.check(ip, Instant::now())
+            {
+                return HttpResponse::from_error(&AuthError::TooManyRequests { retry_after });
+            }
+            if req.body_too_large || req.body.len() > MAX_BODY_BYTES {
+                return problem(ErrorCode::PayloadTooLarge, None);
+            }
+        }
+        let response = self
+            .dispatch(route, &req, &client)
+            .await
+            .unwrap_or_else(|e| HttpResponse::from_error(&e));
+        if route.is_auth() && response.header_value("cache-control").is_none() {
+            response.no_store()
+        } else {
+            response
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        route: Route,
+        req: &HttpRequest<'_>,
+        client: &ClientInfo,
+    ) -> Result<HttpResponse, AuthError> {
+        let auth = &self.inner.auth;
+        let ok_user = |user: crate::model::User| HttpResponse::json(200, &UserView::from(user));
+        Ok(match route {
+            Route::Register => {
+                let body: RegisterRequest = json_body(req)?;
+                match auth.register(body, client).await? {
+                    Registration::Created { user, tokens } => HttpResponse::json(
+                        201,
+                        &RegisterResponse {
+                            user: UserView::from(*user),
+                            tokens: Some(tokens),
+                        },
+                    ),
+                    Registration::VerificationPending => HttpResponse::accepted(),
+                }
+            }
+            Route::Token => self.token(req, client).await,
+            Route::Login => {
+                let body: LoginRequest = json_body(req)?;
+                tokens(&auth.login(body, client).await?)
+            }
+            Route::Refresh => {
+                let body: RefreshRequest = json_body(req)?;
+                tokens(&auth.refresh(body.refresh_token.expose(), client).await?)
+            }
+            Route::Logout => {
+                auth.logout(&self.caller(req.authorization).await?.claims)
+                    .await?;
+                HttpResponse::no_content()
+            }
+            Route::LogoutAll => {
+                auth.logout_all(&self.caller(req.authorization).await?.claims)
+                    .await?;
+                HttpResponse::no_content()
+            }
+            Route::GetMe => ok_user(
+                auth.me(&self.caller(req.authorization).await?.claims)
+                    .await?,
+            ),
+            Route::UpdateMe => {
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
+                let body: UpdateMeRequest = json_body(req)?;
+                ok_user(auth.update_me(claims, body).await?)
+            }
+            Route::DeleteMe => {
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
+                let body: DeleteMeRequest = json_body(req)?;
+                auth.delete_me(claims, &body.password).await?;
+                HttpResponse::no_content()
+            }
+            Route::ChangePassword => {
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
+                let body: ChangePasswordRequest = json_body(req)?;
+                auth.change_password(claims, body).await?;
+                HttpResponse::no_content()
+            }
+            Route::ResetRequest => {
+                let body: EmailRequest = json_body(req)?;
+                auth.request_password_reset(&body.email).await?;
+                HttpResponse::accepted()
+            }
+            Route::ResetConfirm => {
+                let body: ResetPasswordRequest = json_body(req)?;
+                auth.confirm_password_reset(&body.token, &body.new_password)
+                    .await?;
+                HttpResponse::no_content()
+            }
+            Route::VerifyRequest => {
+                let body: EmailRequest = json_body(req)?;
+                auth.request_email_verification(&body.email).await?;
+                HttpResponse::accepted()
+            }
+            Route::Verify => {
+                let body: VerifyEmailRequest = json_body(req)?;
+                ok_user(auth.verify_email(&body.token).await?)
+            }
+            Route::ChangeEmail => {
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
+                let body: ChangeEmailRequest = json_body(req)?;
+                auth.request_email_change(claims, body).await?;
+                HttpResponse::accepted()
+            }
+            Route::ListSessions => HttpResponse::json(
+                200,
+                &auth
+                    .sessions(&self.caller(req.authorization).await?.claims)
+                    .await?,
+            ),
+            Route::RevokeSession => {
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
+                auth.revoke_own_session(claims, path_id(req)?).await?;
+                HttpResponse::no_content()
+            }
+            Route::AdminListUsers => {
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
+                let query: AdminListQuery = serde_urlencoded::from_str(req.query.unwrap_or(""))
+                    .map_err(|e| AuthError::Validation(format!("query: {e}")))?;
+                HttpResponse::json(200, &auth.admin_list_users(claims, &query).await?)
+            }
+            Route::AdminGetUser => {
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
+                ok_user(
+                    auth.admin_get_user(claims, admin_target(&caller, req)?)
+                        .await?,
+                )
+            }
+            Route::AdminUpdateUser => {
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
+                let id = admin_target(&caller, req)?;
+                let body: AdminUpdateRequest = json_body(req)?;
+                ok_user(auth.admin_update_user(claims, id, body).await?)
+            }
+            Route::AdminDeleteUser => {
+                let caller = self.caller(req.authorization).await?;
+                let claims = &*caller.claims;
+                auth.admin_delete_user(claims, admin_target(&caller, req)?)
+                    .await?;
+                HttpResponse::no_content()
+            }
+            Route::Jwks => {
+                HttpResponse::json(200, auth.jwks()).header("cache-control", "public, max-age=300")
+            }
+            Route::Healthz => HttpResponse::json(200, &serde_json::json!({ "status": "ok" })),
+            Route::Readyz => {
+                auth.ready().await?;
+                HttpResponse::json(200, &serde_json::json!({ "status": "ready" }))
+            }
+            Route::OpenApi => {
+                HttpResponse::with_body(200, "application/json", self.inner.openapi.clone())
+            }
+            Route::Docs => {
+                HttpResponse::with_body(200, "text/html; charset=utf-8", self.inner.docs.clone())
+                    .policy(&self.inner.docs_policy)
+                    .header("x-frame-options", "DENY")
+            }
+            Route::DocsScript => {
+                openapi::asset(openapi::SWAGGER_UI_SCRIPT, "text/javascript; charset=utf-8")
+            }
+            Route::DocsStyle => {
+                openapi::asset(openapi::SWAGGER_UI_STYLE, "text/css; charset=utf-8")
+            }
+        })
+    }
+
+    /// The caller behind the bearer token in an `Authorization` header value.
+    async fn caller(&self, authorization: Option<&str>) -> Result<Principal, AuthError> {
+        let token = bearer_token(authorization)?;
+        self.inner.auth.authenticate(token).await
+    }
+
+    /// The OAuth2 token endpoint (RFC 6749 4.3 and 6): form in, token pair or RFC 6749 5.2
+    /// error out.
+    async fn token(&self, req: &HttpRequest<'_>, client: &ClientInfo) -> HttpResponse {
+        if !content_type_is(req.content_type, "application/x-www-form-urlencoded") {
+            return problem(
+                ErrorCode::UnsupportedMediaType,
+                Some("use application/x-www-form-urlencoded"),
+            );
+        }
+        let Ok(form) = serde_urlencoded::from_bytes::<TokenRequest>(req.body) else {
+            return oauth_error(ErrorCode::InvalidRequest, "the form is malformed");
+        };
+        let auth = &self.inner.auth;
+        let result = match form.grant_type.as_deref() {
+            Some("password") if !self.inner.config.password_grant => {
+                return oauth_error(ErrorCode::UnsupportedGrantType, "the password grant is off");
+            }
+            Some("password") => match (form.username.as_deref(), form.password.as_ref()) {
+                (Some(username), Some(password)) => {
+                    auth.login_password_grant(username, password, client).await
+                }
+                _ => {
+                    return oauth_error(
+                        ErrorCode::InvalidRequest,
+                        "username and password are required",
+                    );
+                }
+            },
+            Some("refresh_token") => match form.refresh_token.as_ref() {
+                Some(token) => auth.refresh(token.expose(), client).await,
+                None => return oauth_error(ErrorCode::InvalidRequest, "refresh_token is required"),
+            },
+            Some(_) => {
+                return oauth_error(
+                    ErrorCode::UnsupportedGrantType,
+                    "use password or refresh_token",
+                );
+            }
+            None => return oauth_error(ErrorCode::InvalidRequest, "grant_type is required"),
+        };
+        match result {
+            Ok(pair) => tokens(&pair),
+            Err(err) => match err.code() {
+                ErrorCode::InvalidCredentials
+                | ErrorCode::InvalidRefreshToken
+                | ErrorCode::EmailNotVerified => {
+                    oauth_error(ErrorCode::InvalidGrant, err.code().title())
+                }
+                ErrorCode::ValidationFailed => {
+                    oauth_error(ErrorCode::InvalidRequest, err.code().title())
+                }
+                _ => HttpResponse::from_error(&err),
+            },
+        }
+    }
+}
+
+pub(super) fn tokens(pair: &TokenPair) -> HttpResponse {
+    HttpResponse::json(200, pair).no_store()
+}
+
+pub(super) fn problem(code: ErrorCode, detail: Option<&str>) -> HttpResponse {
+    HttpResponse::problem(&Problem::new(code, detail.map(str::to_owned))).no_store()
+}
+
+pub(super) fn oauth_error(error: ErrorCode, description: &str) -> HttpResponse {
+    let body = OAuthError {
+        error: error.as_str().to_owned(),
+        error_description: Some(description.to_owned()),
+    };
+    HttpResponse::json(400, &body).no_store()
+}
+
+pub(super) fn content_type_is(header: Option<&str>, expected: &str) -> bool {
+    header
+        .and_then(|h| h.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case(expected))
+}
+
+/// A request body: JSON of the expected shape, and always an object (serde would also read a
+/// struct from an array such as `["a@b.c", "pw"]`, which no client of the contract sends).
+pub(super) fn json_body<T: DeserializeOwned>(req: &HttpRequest<'_>) -> Result<T, BodyError> {
+    if !content_type_is(req.content_type, "application/json") {
+        return Err(BodyError::MediaType);
+    }
+    let first = req.body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(BodyError::Malformed(
+            "the body must be a JSON object".into(),
+        ));
+    }
+    serde_json::from_slice(req.body).map_err(|e| BodyError::Malformed(e.to_string()))
+}
+
+/// Why a body was refused; turned into the matching problem.
+pub(super) enum BodyError {
+    MediaType,
+    Malformed(String),
+}
+
+impl From<BodyError> for AuthError {
+    fn from(err: BodyError) -> Self {
+        match err {
+            BodyError::MediaType => AuthError::UnsupportedMediaType,
+            BodyError::Malformed(why) => AuthError::MalformedBody(why),
+        }
+    }
+}
+
+pub(super) fn path_id(req: &HttpRequest<'_>) -> Result<Uuid, AuthError> {
+    req.path_id
+        .and_then(|id| Uuid::parse_str(id).ok())
+        .ok_or(AuthError::NotFound)
+}
+
+/// The `{id}` of an admin route; checked after the role, so a non-admin learns nothing from it.
+/// (The flow checks the stored caller too.)
+pub(super) fn admin_target(caller: &Principal, req: &HttpRequest<'_>) -> Result<Uuid, AuthError> {
+    if !caller.role().is_admin() {
+        return Err(AuthError::Forbidden);
+    }
+    path_id(req)
+}

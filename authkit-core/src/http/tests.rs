@@ -1,0 +1,261 @@
+//! Tests of the wire handling, through `HttpApi::handle`.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::memory::MemoryStore;
+use crate::password::HashParams;
+use crate::{AuthConfig, ManualClock};
+
+fn api(config: HttpConfig) -> HttpApi {
+    let auth_config = AuthConfig::builder()
+        .hs256_secret("http-layer-test-secret-of-32-bytes!")
+        .hash_params(HashParams::insecure_fast_for_tests())
+        .build()
+        .unwrap();
+    let auth = Auth::builder(auth_config, Arc::new(MemoryStore::new()))
+        .mailer(Arc::new(crate::mail::MemoryMailer::new()))
+        .clock(Arc::new(ManualClock::starting_now()))
+        .build();
+    HttpApi::new(auth, config)
+}
+
+fn json_request(body: &[u8]) -> HttpRequest<'_> {
+    HttpRequest {
+        content_type: Some("application/json"),
+        peer: Some("192.0.2.10".parse().unwrap()),
+        body,
+        ..HttpRequest::default()
+    }
+}
+
+fn code(response: &HttpResponse) -> String {
+    let value: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+    value["code"].as_str().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn header_text_accepts_exactly_visible_ascii_space_and_tab() {
+    for b in 0..=u8::MAX {
+        let expected = b == b'\t' || (0x20..=0x7e).contains(&b);
+        let value = [b; 40]; // long enough for the vector path
+        assert_eq!(header_text(&value).is_some(), expected, "byte {b:#04x}");
+        let mut token = *b"Bearer abcdefghijklmnopqrstuvwxyz0123456789-_.";
+        token[20] = b;
+        assert_eq!(
+            header_text(&token).is_some(),
+            expected,
+            "byte {b:#04x} inside"
+        );
+    }
+    assert_eq!(header_text(b""), Some(""));
+}
+
+#[test]
+fn paths_group_routes_and_say_what_they_allow() {
+    let paths = Route::paths("/auth");
+    let me = paths.iter().find(|p| p.path == "/auth/me").unwrap();
+    assert_eq!(
+        me.routes,
+        [
+            (Method::Get, Route::GetMe),
+            (Method::Patch, Route::UpdateMe),
+            (Method::Delete, Route::DeleteMe)
+        ]
+    );
+    assert_eq!(me.allow, "GET, HEAD, PATCH, DELETE, OPTIONS");
+    let login = paths.iter().find(|p| p.path == "/auth/login").unwrap();
+    assert_eq!(login.allow, "POST, OPTIONS");
+    let total: usize = paths.iter().map(|p| p.routes.len()).sum();
+    assert_eq!(total, Route::ALL.len());
+    let wrong = HttpApi::other_method(login, false);
+    assert_eq!(
+        (wrong.status, code(&wrong).as_str()),
+        (405, "method_not_allowed")
+    );
+    assert_eq!(wrong.header_value("allow"), Some("POST, OPTIONS"));
+    let options = HttpApi::other_method(login, true);
+    assert_eq!(options.status, 204);
+    assert_eq!(options.header_value("allow"), Some("POST, OPTIONS"));
+}
+
+#[test]
+fn bearer_scheme_is_case_insensitive_and_required() {
+    assert_eq!(bearer_token(Some("Bearer abc")).unwrap(), "abc");
+    assert_eq!(bearer_token(Some("bEaReR  abc ")).unwrap(), "abc");
+    assert!(matches!(bearer_token(None), Err(AuthError::Unauthorized)));
+    assert!(matches!(
+        bearer_token(Some("Basic abc")),
+        Err(AuthError::Unauthorized)
+    ));
+    assert!(matches!(
+        bearer_token(Some("Bearer")),
+        Err(AuthError::Unauthorized)
+    ));
+    assert!(matches!(
+        bearer_token(Some("Bearer   ")),
+        Err(AuthError::Unauthorized)
+    ));
+}
+
+#[tokio::test]
+async fn register_then_me_through_the_http_layer() {
+    let api = api(HttpConfig::default());
+    let body = br#"{"email":"ada@example.com","password":"correct horse battery staple 42"}"#;
+    let created = api.handle(Route::Register, json_request(body)).await;
+    assert_eq!(created.status, 201);
+    assert_eq!(created.header_value("cache-control"), Some("no-store"));
+    let value: serde_json::Value = serde_json::from_slice(&created.body).unwrap();
+    let token = value["tokens"]["access_token"].as_str().unwrap();
+    let bearer = format!("Bearer {token}");
+    let me = api
+        .handle(
+            Route::GetMe,
+            HttpRequest {
+                authorization: Some(&bearer),
+                ..HttpRequest::default()
+            },
+        )
+        .await;
+    assert_eq!(me.status, 200);
+    let me: serde_json::Value = serde_json::from_slice(&me.body).unwrap();
+    assert_eq!(me["email"], "ada@example.com");
+}
+
+#[tokio::test]
+async fn bodies_are_limited_typed_and_parsed_strictly() {
+    let api = api(HttpConfig::default());
+    let too_large = HttpRequest {
+        body_too_large: true,
+        ..json_request(b"{}")
+    };
+    let r = api.handle(Route::Login, too_large).await;
+    assert_eq!((r.status, code(&r).as_str()), (413, "payload_too_large"));
+
+    let text = HttpRequest {
+        content_type: Some("text/plain"),
+        ..json_request(b"{}")
+    };
+    let r = api.handle(Route::Login, text).await;
+    assert_eq!(
+        (r.status, code(&r).as_str()),
+        (415, "unsupported_media_type")
+    );
+
+    let r = api.handle(Route::Login, json_request(b"{not json")).await;
+    assert_eq!((r.status, code(&r).as_str()), (400, "malformed_body"));
+    for array in [
+        &br#"["a@b.co", "a long enough password"]"#[..],
+        b" [null, null]",
+        b"null",
+    ] {
+        let r = api.handle(Route::Login, json_request(array)).await;
+        assert_eq!((r.status, code(&r).as_str()), (400, "malformed_body"));
+    }
+    assert_eq!(r.header_value("x-content-type-options"), Some("nosniff"));
+    let r = api
+        .handle(
+            Route::Login,
+            json_request(br#"{"email":"a@b.co","pasword":"x"}"#),
+        )
+        .await;
+    assert_eq!((r.status, code(&r).as_str()), (400, "malformed_body"));
+    assert_eq!(r.header_value("content-type"), Some(PROBLEM_CONTENT_TYPE));
+}
+
+#[tokio::test]
+async fn the_rate_limit_answers_429_with_retry_after() {
+    let api = api(HttpConfig {
+        ip_rate_limit: 2,
+        ..HttpConfig::default()
+    });
+    for _ in 0..2 {
+        let r = api.handle(Route::Login, json_request(b"{}")).await;
+        assert_ne!(r.status, 429);
+    }
+    let r = api.handle(Route::Login, json_request(b"{}")).await;
+    assert_eq!((r.status, code(&r).as_str()), (429, "too_many_requests"));
+    assert_eq!(r.header_value("retry-after"), Some("30"));
+    let health = api.handle(Route::Healthz, json_request(b"")).await;
+    assert_eq!(health.status, 200, "only auth routes are limited");
+}
+
+#[tokio::test]
+async fn the_password_grant_is_off_by_default() {
+    let api = api(HttpConfig::default());
+    let body = br#"{"email":"ada@example.com","password":"correct horse battery staple 42"}"#;
+    assert_eq!(
+        api.handle(Route::Register, json_request(body)).await.status,
+        201
+    );
+    let form = HttpRequest {
+        content_type: Some("application/x-www-form-urlencoded"),
+        body: b"grant_type=password&username=ada%40example.com&password=correct+horse+battery+staple+42",
+        ..HttpRequest::default()
+    };
+    let r = api.handle(Route::Token, form).await;
+    let value: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(
+        (r.status, value["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
+    let doc: serde_json::Value = serde_json::from_slice(
+        &api.handle(Route::OpenApi, HttpRequest::default())
+            .await
+            .body,
+    )
+    .unwrap();
+    assert!(doc["components"]["securitySchemes"].get("oauth2").is_none());
+}
+
+#[tokio::test]
+async fn the_token_endpoint_accepts_the_form_swagger_ui_sends() {
+    let api = api(HttpConfig {
+        password_grant: true,
+        ..HttpConfig::default()
+    });
+    let body = br#"{"email":"ada@example.com","password":"correct horse battery staple 42"}"#;
+    assert_eq!(
+        api.handle(Route::Register, json_request(body)).await.status,
+        201
+    );
+    // Swagger UI's "Authorize" (OAuth2 password flow) posts these fields, some empty.
+    let form = HttpRequest {
+        content_type: Some("application/x-www-form-urlencoded"),
+        authorization: Some("Basic Og=="),
+        body: b"grant_type=password&username=ada%40example.com&password=correct+horse+battery+staple+42&scope=&client_id=&client_secret=",
+        ..HttpRequest::default()
+    };
+    let r = api.handle(Route::Token, form).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let pair: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(pair["token_type"], "Bearer");
+}
+
+#[tokio::test]
+async fn the_token_endpoint_speaks_rfc_6749_errors() {
+    let api = api(HttpConfig {
+        password_grant: true,
+        ..HttpConfig::default()
+    });
+    let form = |body: &'static [u8]| HttpRequest {
+        content_type: Some("application/x-www-form-urlencoded"),
+        body,
+        ..HttpRequest::default()
+    };
+    let cases: [(&[u8], &str); 4] = [
+        (b"grant_type=client_credentials", "unsupported_grant_type"),
+        (b"grant_type=password&username=a%40b.co", "invalid_request"),
+        (b"username=a", "invalid_request"),
+        (
+            b"grant_type=password&username=a%40b.co&password=wrong-password-here",
+            "invalid_grant",
+        ),
+    ];
+    for (body, error) in cases {
+        let r = api.handle(Route::Token, form(body)).await;
+        let value: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!((r.status, value["error"].as_str().unwrap()), (400, error));
+        assert_eq!(r.header_value("cache-control"), Some("no-store"));
+    }
+}
