@@ -396,7 +396,7 @@ impl SessionStore for MemoryStore {
 
     async fn reissue_refresh_token(
         &self,
-        session_id: SessionId,
+        selector: &RefreshSelector,
         presented: &TokenHash,
         new: &TokenHash,
         now: OffsetDateTime,
@@ -406,12 +406,16 @@ impl SessionStore for MemoryStore {
         let State {
             sessions, refresh, ..
         } = &mut *state;
-        let Some(family) = refresh.values_mut().find(|f| {
-            f.session_id == session_id && [f.previous, f.displaced].contains(&Some(*presented))
-        }) else {
+        let Some(family) = refresh
+            .get_mut(selector)
+            .filter(|f| [f.previous, f.displaced].contains(&Some(*presented)))
+        else {
             return Ok(false);
         };
-        let Some(session) = sessions.get_mut(&session_id).filter(|s| s.is_active(now)) else {
+        let Some(session) = sessions
+            .get_mut(&family.session_id)
+            .filter(|s| s.is_active(now))
+        else {
             return Ok(false);
         };
         family.displaced = Some(family.current);

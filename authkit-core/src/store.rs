@@ -274,15 +274,15 @@ pub trait SessionStore: Send + Sync {
         selector: &RefreshSelector,
     ) -> Result<Option<RefreshFamily>, StoreError>;
 
-    /// The grace-window branch of a refresh: if the session is active at `now` and `presented`
-    /// is its previous or displaced token, makes the current token the displaced one and `new`
+    /// The grace-window branch of a refresh: if the session named by `selector` is active at
+    /// `now` and `presented` is its previous or displaced token, makes the current token the displaced one and `new`
     /// the current one, and pushes the idle expiry, in one step; `false` (nothing changed)
     /// otherwise. The previous token and the rotation time stay, so retries do not extend the
     /// window. Afterwards the family has exactly one live token, also when N retries of one
     /// token run at once.
     async fn reissue_refresh_token(
         &self,
-        session_id: SessionId,
+        selector: &RefreshSelector,
         presented: &TokenHash,
         new: &TokenHash,
         now: OffsetDateTime,

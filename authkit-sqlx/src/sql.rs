@@ -107,12 +107,14 @@ macro_rules! portable_sql {
             ", refresh_hash, previous_refresh_hash, displaced_refresh_hash, rotated_at \
              FROM sessions WHERE refresh_selector = ?"
         ));
-        /// The grace-window reissue: one update of one row. Binds: new hash, now, idle
-        /// expiry, session id, presented hash (twice), now, now.
+        /// The grace-window reissue: one update of one row, found by its selector as in a
+        /// rotation. Binds: new hash, now, idle expiry, selector, presented hash (twice), now,
+        /// now.
         pub(crate) const REISSUE_REFRESH_TOKEN: &str = $placeholders!(
             "UPDATE sessions SET displaced_refresh_hash = refresh_hash, refresh_hash = ?, \
              last_used_at = ?, idle_expires_at = ? \
-             WHERE id = ? AND (previous_refresh_hash = ? OR displaced_refresh_hash = ?) \
+             WHERE refresh_selector = ? \
+             AND (previous_refresh_hash = ? OR displaced_refresh_hash = ?) \
              AND revoked_at IS NULL AND idle_expires_at > ? AND expires_at > ?"
         );
         pub(crate) const REVOKE_SESSION: &str = $placeholders!(

@@ -310,7 +310,7 @@ macro_rules! impl_store {
 
                 async fn reissue_refresh_token_once(
                     &self,
-                    session_id: SessionId,
+                    selector: &RefreshSelector,
                     presented: &TokenHash,
                     new: &TokenHash,
                     now: OffsetDateTime,
@@ -320,7 +320,7 @@ macro_rules! impl_store {
                         .bind(bytes(new))
                         .bind(micros(now))
                         .bind(micros(idle_expires_at))
-                        .bind(session_id)
+                        .bind(&selector.as_bytes()[..])
                         .bind(bytes(presented))
                         .bind(bytes(presented))
                         .bind(micros(now))
@@ -634,7 +634,7 @@ macro_rules! impl_store {
 
                 async fn reissue_refresh_token(
                     &self,
-                    session_id: SessionId,
+                    selector: &RefreshSelector,
                     presented: &TokenHash,
                     new: &TokenHash,
                     now: OffsetDateTime,
@@ -642,7 +642,7 @@ macro_rules! impl_store {
                 ) -> Result<bool, StoreError> {
                     with_retries(|| {
                         self.reissue_refresh_token_once(
-                            session_id,
+                            selector,
                             presented,
                             new,
                             now,

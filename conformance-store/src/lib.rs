@@ -1031,14 +1031,14 @@ pub mod cases {
         let idle = now + Duration::days(14);
         assert!(
             !store
-                .reissue_refresh_token(s.id, &lost.new, &extra, now, idle)
+                .reissue_refresh_token(&first.selector, &lost.new, &extra, now, idle)
                 .await
                 .unwrap(),
             "the current token is not reissued for"
         );
         assert!(
             store
-                .reissue_refresh_token(s.id, &first.hash, &extra, now, idle)
+                .reissue_refresh_token(&first.selector, &first.hash, &extra, now, idle)
                 .await
                 .unwrap()
         );
@@ -1063,7 +1063,7 @@ pub mod cases {
         let again = RefreshToken::successor(first.selector).key().hash;
         assert!(
             store
-                .reissue_refresh_token(s.id, &lost.new, &again, now, idle)
+                .reissue_refresh_token(&first.selector, &lost.new, &again, now, idle)
                 .await
                 .unwrap(),
             "the displaced token may ask again"
@@ -1089,7 +1089,7 @@ pub mod cases {
         let late = RefreshToken::successor(first.selector).key().hash;
         assert!(
             !store
-                .reissue_refresh_token(s.id, &again, &late, now, idle)
+                .reissue_refresh_token(&first.selector, &again, &late, now, idle)
                 .await
                 .unwrap()
         );
@@ -1100,7 +1100,7 @@ pub mod cases {
         );
         assert!(
             !store
-                .reissue_refresh_token(new_id(), &first.hash, &late, now, idle)
+                .reissue_refresh_token(&refresh_key().selector, &first.hash, &late, now, idle)
                 .await
                 .unwrap()
         );

@@ -109,7 +109,7 @@ impl Auth {
                 .inner
                 .store
                 .reissue_refresh_token(
-                    session.id,
+                    &rotation.selector,
                     &rotation.old,
                     &rotation.new,
                     now,
