@@ -306,8 +306,10 @@ impl<const N: usize> Paired<N> {
         spent[measured]
     }
 
-    /// The total time of `variant` over the total time of `baseline`, over every round.
-    pub fn ratio(&self, variant: usize, baseline: usize) -> f64 {
-        self.spent[variant].as_secs_f64() / self.spent[baseline].as_secs_f64()
+    /// The total time of `variant` over the total time of `baseline`, over every round; `None`
+    /// when nothing ran (criterion's filter skipped the benchmarks).
+    pub fn ratio(&self, variant: usize, baseline: usize) -> Option<f64> {
+        (!self.spent[baseline].is_zero())
+            .then(|| self.spent[variant].as_secs_f64() / self.spent[baseline].as_secs_f64())
     }
 }

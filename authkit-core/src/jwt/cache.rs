@@ -40,9 +40,8 @@ const SHARDS: usize = 16;
 /// Doorkeeper bits per cached entry.
 const DOORKEEPER_BITS_PER_ENTRY: usize = 8;
 
-/// One cached token.
+/// One cached token (its tag is in [`SetTags`]).
 struct Slot {
-    tag: u64,
     /// When it was last used, in its shard's ticks (0: empty).
     used: u64,
     token: Box<str>,
@@ -174,11 +173,8 @@ impl VerifiedCache {
         }
         let mut shard = self.shard(key);
         let now = shard.tick();
-        let slot = shard
-            .set(key)
-            .iter_mut()
-            .flatten()
-            .find(|slot| slot.tag == key && &*slot.token == token)?;
+        let set = shard.set(key);
+        let slot = set[way(self.tags(key), set, key, token)?].as_mut()?;
         slot.used = now;
         Some(Arc::clone(&slot.claims))
     }
@@ -199,11 +195,8 @@ impl VerifiedCache {
         let mut shard = self.shard(key);
         let now = shard.tick();
         let set = shard.set(key);
-        if let Some(slot) = set
-            .iter_mut()
-            .flatten()
-            .find(|slot| slot.tag == key && &*slot.token == token)
-        {
+        let tags = self.tags(key);
+        if let Some(slot) = way(tags, set, key, token).and_then(|w| set[w].as_mut()) {
             // Verified again meanwhile (two requests raced): keep one entry.
             slot.used = now;
             return;
@@ -214,12 +207,11 @@ impl VerifiedCache {
             .min_by_key(|(_, slot)| slot.as_ref().map_or(0, |s| s.used))
             .map_or(0, |(i, _)| i);
         set[victim] = Some(Slot {
-            tag: key,
             used: now,
             token: token.into(),
             claims: Arc::clone(claims),
         });
-        self.tags(key)[victim].store(key, Ordering::Relaxed);
+        tags[victim].store(key, Ordering::Relaxed);
     }
 
     /// Whether a token with this key was verified since the doorkeeper was last cleared;
@@ -251,6 +243,20 @@ impl VerifiedCache {
             })
             .sum()
     }
+}
+
+/// The way of a set that holds `token` (with bucket key `key`). Called under the shard's lock,
+/// where the tags are exact.
+fn way(
+    tags: &[AtomicU64; WAYS],
+    set: &[Option<Slot>; WAYS],
+    key: u64,
+    token: &str,
+) -> Option<usize> {
+    (0..WAYS).find(|&w| {
+        tags[w].load(Ordering::Relaxed) == key
+            && set[w].as_ref().is_some_and(|slot| &*slot.token == token)
+    })
 }
 
 impl std::fmt::Debug for VerifiedCache {
