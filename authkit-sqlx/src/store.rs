@@ -366,7 +366,7 @@ macro_rules! impl_store {
                     now: OffsetDateTime,
                 ) -> Result<bool, sqlx::Error> {
                     let mut tx = self.begin().await?;
-                    // Sessions, their refresh tokens and one-time tokens go with the user
+                    // Sessions (their rows hold the refresh tokens) and one-time tokens go with the user
                     // (ON DELETE CASCADE); the audit trail stays.
                     let deleted = sqlx::query($sql::DELETE_USER)
                         .bind(id)

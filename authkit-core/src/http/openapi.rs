@@ -65,7 +65,7 @@ fn doc(route: Route) -> Doc {
                     202,
                     "Accepted: verification mail sent (when verification is required)",
                 ),
-                (400, "validation_failed, weak_password, malformed_body"),
+                (400, "validation_failed, weak_password"),
                 (409, "email_taken, username_taken"),
             ],
         ),
@@ -303,7 +303,6 @@ fn operation(route: Route, password_grant: bool) -> Value {
         );
     } else if d.body.is_some_and(|(content_type, _)| content_type == JSON) {
         let codes = match d.errors.iter().find(|(status, _)| *status == 400) {
-            Some((_, codes)) if codes.contains("malformed_body") => (*codes).to_owned(),
             Some((_, codes)) => format!("{codes}, malformed_body"),
             None => "malformed_body".to_owned(),
         };
