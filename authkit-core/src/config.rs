@@ -241,6 +241,7 @@ pub struct AuthConfigBuilder {
     email_change_ttl: Option<Duration>,
     require_email_verification: bool,
     password_min_length: Option<usize>,
+    password_min_strength: Option<u8>,
     hash_params: Option<HashParams>,
     hash_concurrency: Option<usize>,
     public_url: Option<String>,
@@ -348,6 +349,13 @@ impl AuthConfigBuilder {
     /// Policy minimum password length in code points (default 15; at least 8).
     pub fn password_min_length(mut self, min: usize) -> Self {
         self.password_min_length = Some(min);
+        self
+    }
+
+    /// The lowest zxcvbn score, 0 to 4, a new password needs (default 3; 0 turns the
+    /// estimator off). See [`crate::policy`].
+    pub fn password_min_strength(mut self, score: u8) -> Self {
+        self.password_min_strength = Some(score);
         self
     }
 
@@ -485,7 +493,14 @@ impl AuthConfigBuilder {
             Duration::hours(24),
         )?;
 
-        let policy = PasswordPolicy::new(self.password_min_length.unwrap_or(15))?;
+        let policy = PasswordPolicy::new(
+            self.password_min_length
+                .unwrap_or(PasswordPolicy::DEFAULT_MIN_LENGTH),
+        )?
+        .with_min_strength(
+            self.password_min_strength
+                .unwrap_or(PasswordPolicy::DEFAULT_MIN_STRENGTH),
+        )?;
         let hash_params = self.hash_params.unwrap_or_default();
         let hash_concurrency = self
             .hash_concurrency

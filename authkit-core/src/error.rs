@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::policy::PolicyViolation;
+use crate::policy::{PasswordCheckError, PolicyViolation};
 use crate::store::StoreError;
 
 /// A rejected setting.
@@ -125,6 +125,15 @@ impl Serialize for ErrorCode {
     }
 }
 
+impl From<PasswordCheckError> for AuthError {
+    fn from(err: PasswordCheckError) -> Self {
+        match err {
+            PasswordCheckError::Refused(violation) => Self::WeakPassword(violation),
+            PasswordCheckError::Unavailable(reason) => Self::PasswordCheckUnavailable(reason),
+        }
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -195,6 +204,10 @@ pub enum AuthError {
     /// Password hashing failed (a malformed stored hash, a panicked worker).
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// An application's [`PasswordCheck`](crate::policy::PasswordCheck) could not decide
+    /// (503 `unavailable`); the text is for logs.
+    #[error("password check unavailable: {0}")]
+    PasswordCheckUnavailable(String),
     /// Anything else that should not happen.
     #[error("internal error: {0}")]
     Internal(String),
@@ -220,7 +233,9 @@ impl AuthError {
             Self::MalformedBody(_) => ErrorCode::MalformedBody,
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Self::NotFound => ErrorCode::NotFound,
-            Self::Store(StoreError::Unavailable(_)) => ErrorCode::Unavailable,
+            Self::Store(StoreError::Unavailable(_)) | Self::PasswordCheckUnavailable(_) => {
+                ErrorCode::Unavailable
+            }
             Self::Store(StoreError::Conflict(crate::store::UniqueField::Email)) => {
                 ErrorCode::EmailTaken
             }

@@ -213,6 +213,8 @@ impl fmt::Debug for PasswordHasher {
 enum Work {
     Hash,
     Verification,
+    /// Other CPU work on a password, such as the policy's strength estimate.
+    Check,
 }
 
 /// A stored hash this module knows how to verify.
@@ -409,6 +411,17 @@ impl PasswordHasher {
             hash: Box::new(hash),
             needs_rehash,
         })
+    }
+
+    /// Runs `job`, CPU work on a password other than hashing (the policy's strength estimate),
+    /// where hashes run: on the blocking pool, holding one of the same permits, so a flood of
+    /// new passwords is bounded like a flood of logins.
+    pub(crate) async fn run_check<T, F>(&self, job: F) -> Result<T, AuthError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run_blocking(Work::Check, job).await
     }
 
     /// Runs `job` on the blocking pool while holding a permit, acquired before spawning.

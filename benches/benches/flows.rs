@@ -1,5 +1,6 @@
-//! The flows behind the hot path: refresh-token rotation on SQLite, and password hashing and
-//! verification at the default (OWASP) argon2id parameters.
+//! The flows behind the hot path: refresh-token rotation on SQLite, password hashing and
+//! verification at the default (OWASP) argon2id parameters, and the password policy (with its
+//! zxcvbn estimate) that every new password passes before it is hashed.
 //!
 //! `cargo bench -p authkit-benches --bench flows`
 
@@ -84,5 +85,71 @@ fn password(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, refresh_rotation, password);
+/// `n` distinct passphrases of four words and a number, as users choose them (15–45 code
+/// points), so no estimate is served from a warm cache line of the one before.
+fn passphrases(n: usize) -> Vec<SecretString> {
+    const WORDS: [&str; 16] = [
+        "kettle", "orbit", "quiet", "lantern", "meadow", "copper", "violin", "harbor", "thistle",
+        "pebble", "saffron", "glacier", "walnut", "ember", "falcon", "tundra",
+    ];
+    (0..n)
+        .map(|i| {
+            let word = |k: usize| WORDS[(i / 16usize.pow(k as u32)) % 16];
+            SecretString::from(format!(
+                "{} {} {} {} {i}",
+                word(0),
+                word(1),
+                word(2),
+                word(3)
+            ))
+        })
+        .collect()
+}
+
+fn policy(c: &mut Criterion) {
+    let policy = authkit_core::policy::PasswordPolicy::default();
+    let rules_only = policy.clone().with_min_strength(0).expect("valid");
+    let distinct = passphrases(4096);
+    let long: Vec<SecretString> = passphrases(256)
+        .iter()
+        .map(|p| {
+            SecretString::from(
+                format!("{} ", p.expose())
+                    .repeat(8)
+                    .chars()
+                    .take(256)
+                    .collect::<String>(),
+            )
+        })
+        .collect();
+    let mut g = c.benchmark_group("policy");
+    for (name, policy, passwords) in [
+        (
+            "4096 distinct passphrases, zxcvbn (default)",
+            &policy,
+            &distinct,
+        ),
+        (
+            "4096 distinct passphrases, rules only",
+            &rules_only,
+            &distinct,
+        ),
+        (
+            "256 distinct 256-code-point passwords, zxcvbn",
+            &policy,
+            &long,
+        ),
+    ] {
+        let mut next = passwords.iter().cycle();
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let password = next.next().expect("cycle");
+                policy.check(password, "ada@example.com", Some("ada"))
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, refresh_rotation, password, policy);
 criterion_main!(benches);

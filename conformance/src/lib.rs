@@ -258,6 +258,7 @@ macro_rules! http_conformance_suite {
                 registering_returns_201_with_the_user_and_a_token_pair,
                 registering_a_malformed_email_is_validation_failed,
                 registering_a_14_character_password_is_weak_password,
+                registering_a_keyboard_walk_or_a_common_word_with_digits_is_weak_password,
                 registering_a_case_variant_of_a_taken_email_is_email_taken,
                 look_alike_addresses_are_taken_or_refused,
                 registering_a_taken_username_is_username_taken,

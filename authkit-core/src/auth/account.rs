@@ -62,11 +62,9 @@ impl Auth {
         {
             return Err(AuthError::InvalidCredentials);
         }
-        self.inner
-            .config
-            .policy
-            .check(&req.new_password, &user.email, user.username.as_deref())?;
-        let password_hash = self.inner.hasher.hash(&req.new_password).await?;
+        let password_hash = self
+            .accept_new_password(&req.new_password, &user.email, user.username.as_deref())
+            .await?;
         let change = CredentialChange {
             user_id: user.id,
             password_hash: Some(password_hash),

@@ -204,8 +204,7 @@ impl Auth {
             return Ok(None);
         }
         let email = normalize_email(email)?;
-        self.inner.config.policy.check(password, &email.0, None)?;
-        let hash = self.inner.hasher.hash(password).await?;
+        let hash = self.accept_new_password(password, &email.0, None).await?;
         let mut user = self.new_user(email, None, hash, admin.clone());
         user.email_verified = true;
         match self.inner.store.create_user(&user).await {

@@ -51,12 +51,13 @@ impl Auth {
             .as_deref()
             .map(normalize_username)
             .transpose()?;
-        self.inner.config.policy.check(
-            &req.password,
-            &email,
-            username.as_ref().map(|(given, _)| given.as_str()),
-        )?;
-        let password_hash = self.inner.hasher.hash(&req.password).await?;
+        let password_hash = self
+            .accept_new_password(
+                &req.password,
+                &email,
+                username.as_ref().map(|(given, _)| given.as_str()),
+            )
+            .await?;
         let verification_required = self.inner.config.require_email_verification;
 
         if verification_required

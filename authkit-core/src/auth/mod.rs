@@ -26,8 +26,9 @@ use crate::error::AuthError;
 use crate::events::{AuthEvent, EventKind, EventSink, TracingSink};
 use crate::jwt::{AccessClaims, JwtCodec};
 use crate::mail::{ConsoleMailer, Mail, Mailer};
-use crate::model::{ClientInfo, Session, SessionId, User, UserStatus, new_id};
+use crate::model::{ClientInfo, PasswordHash, Session, SessionId, User, UserStatus, new_id};
 use crate::password::{PasswordHasher, Verification};
+use crate::policy::{NewPassword, PasswordCheck, normalize};
 use crate::revocation::Revocations;
 use crate::secret::SecretString;
 use crate::store::Store;
@@ -82,6 +83,7 @@ struct Inner {
     mailer: Arc<dyn Mailer>,
     events: Arc<dyn EventSink>,
     clock: Arc<dyn Clock>,
+    password_checks: Vec<Arc<dyn PasswordCheck>>,
     session_cache: Mutex<HashMap<SessionId, (bool, OffsetDateTime)>>,
     /// The revocation view; `None` when the feed is off.
     revocations: Option<Revocations>,
@@ -102,6 +104,7 @@ pub struct AuthBuilder {
     mailer: Arc<dyn Mailer>,
     events: Arc<dyn EventSink>,
     clock: Arc<dyn Clock>,
+    password_checks: Vec<Arc<dyn PasswordCheck>>,
 }
 
 impl AuthBuilder {
@@ -120,6 +123,14 @@ impl AuthBuilder {
     /// The clock (default: [`SystemClock`]).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Adds an application's own check of new passwords, run after the
+    /// [policy](crate::policy) accepted one and before it is hashed; checks run in the order
+    /// they were added (default: none).
+    pub fn password_check(mut self, check: Arc<dyn PasswordCheck>) -> Self {
+        self.password_checks.push(check);
         self
     }
 
@@ -150,6 +161,7 @@ impl AuthBuilder {
                 mailer: self.mailer,
                 events: self.events,
                 clock: self.clock,
+                password_checks: self.password_checks,
                 session_cache: Mutex::new(HashMap::new()),
                 revocations,
             }),
@@ -171,6 +183,7 @@ impl Auth {
             mailer: Arc::new(ConsoleMailer),
             events: Arc::new(TracingSink),
             clock: Arc::new(SystemClock),
+            password_checks: Vec::new(),
         }
     }
 
@@ -253,6 +266,34 @@ impl Auth {
                 Ok(true)
             }
         }
+    }
+
+    /// Accepts a new password for the account with `email` and `username`, and hashes it: the
+    /// [policy](crate::policy) first, then the application's [`PasswordCheck`]s in order, then
+    /// the hasher. Every flow that sets a password comes through here.
+    async fn accept_new_password(
+        &self,
+        password: &SecretString,
+        email: &str,
+        username: Option<&str>,
+    ) -> Result<PasswordHash, AuthError> {
+        let policy = self.inner.config.policy.clone();
+        let (candidate, account) = (
+            password.clone(),
+            (email.to_owned(), username.map(str::to_owned)),
+        );
+        self.inner
+            .hasher
+            .run_check(move || policy.check(&candidate, &account.0, account.1.as_deref()))
+            .await??;
+        if !self.inner.password_checks.is_empty() {
+            let normalized = SecretString::from(normalize(password.expose()));
+            let new = NewPassword::new(normalized.expose(), email, username);
+            for check in &self.inner.password_checks {
+                check.check(&new).await?;
+            }
+        }
+        self.inner.hasher.hash(password).await
     }
 
     /// Replaces a legacy or weaker hash after a successful verification. Best effort: a failure

@@ -157,11 +157,9 @@ impl Auth {
             .user_by_id(stored.user_id)
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        self.inner
-            .config
-            .policy
-            .check(new_password, &user.email, user.username.as_deref())?;
-        let password_hash = self.inner.hasher.hash(new_password).await?;
+        let password_hash = self
+            .accept_new_password(new_password, &user.email, user.username.as_deref())
+            .await?;
         let change = CredentialChange {
             user_id: user.id,
             consume: Some((hash, TokenPurpose::PasswordReset)),

@@ -10,7 +10,7 @@ use authkit_core::mail::MemoryMailer;
 use authkit_core::memory::MemoryStore;
 use authkit_core::password::HashParams;
 use authkit_core::{
-    Auth, AuthConfig, AuthConfigBuilder, ClientInfo, ManualClock, Registration, User,
+    Auth, AuthBuilder, AuthConfig, AuthConfigBuilder, ClientInfo, ManualClock, Registration, User,
 };
 
 pub const SECRET: &str = "test-secret-of-at-least-32-bytes!!";
@@ -37,15 +37,23 @@ impl Harness {
     }
 
     pub fn with(config: AuthConfigBuilder) -> Self {
+        Self::with_builder(config, |builder| builder)
+    }
+
+    /// A harness whose `Auth` builder `extend` adds to (password checks, say).
+    pub fn with_builder(
+        config: AuthConfigBuilder,
+        extend: impl FnOnce(AuthBuilder) -> AuthBuilder,
+    ) -> Self {
         let store = Arc::new(MemoryStore::new());
         let mailer = Arc::new(MemoryMailer::new());
         let events = Arc::new(MemorySink::new());
         let clock = Arc::new(ManualClock::starting_now());
-        let auth = Auth::builder(config.build().expect("test config is valid"), store.clone())
+        let builder = Auth::builder(config.build().expect("test config is valid"), store.clone())
             .mailer(mailer.clone())
             .events(events.clone())
-            .clock(clock.clone())
-            .build();
+            .clock(clock.clone());
+        let auth = extend(builder).build();
         Self {
             auth,
             store,

@@ -68,6 +68,29 @@ pub async fn registering_a_14_character_password_is_weak_password(target: Target
     api.register_as(&email, None).await;
 }
 
+/// Long passwords that a guessing attack finds early — a keyboard walk, a common word with a
+/// digit run — are 400 `weak_password`, and the address stays free.
+pub async fn registering_a_keyboard_walk_or_a_common_word_with_digits_is_weak_password(
+    target: Target,
+) {
+    let api = Api::new(target);
+    let email = unique_email();
+    for password in ["qwertyuiopasdfgh", "password123456789"] {
+        let answer = send(api.post_json(
+            "/auth/register",
+            &json!({ "email": email, "password": password }),
+        ))
+        .await;
+        let problem = assert_problem(&answer, 400, "weak_password");
+        assert_eq!(
+            problem.detail.as_deref(),
+            Some("is too easy to guess; a few uncommon words make a strong password"),
+            "{password}: {answer:?}"
+        );
+    }
+    api.register_as(&email, None).await;
+}
+
 /// A case variant of a registered address is 409 `email_taken`.
 pub async fn registering_a_case_variant_of_a_taken_email_is_email_taken(target: Target) {
     let api = Api::new(target);

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use authkit_core::events::{EventSink, TracingSink};
 use authkit_core::http::{HttpApi, HttpConfig};
 use authkit_core::mail::{ConsoleMailer, Mailer};
+use authkit_core::policy::hibp::HibpCheck;
 use authkit_core::store::Store;
 use authkit_core::{Auth, AuthConfigBuilder};
 use authkit_sqlx::{SqlStore, StoreOptions};
@@ -66,10 +67,15 @@ pub async fn build_with(
         store.clone(),
     ]));
     let store_for_auth: Arc<dyn Store> = store.clone();
-    let auth = Auth::builder(config.build()?, store_for_auth)
+    let mut builder = Auth::builder(config.build()?, store_for_auth)
         .mailer(mailer)
-        .events(events)
-        .build();
+        .events(events);
+    if let Some(options) = &settings.breach_check {
+        let check = HibpCheck::with_options(options.clone())
+            .map_err(|e| format!("AUTHKIT_HIBP_URL: {e}"))?;
+        builder = builder.password_check(Arc::new(check));
+    }
+    let auth = builder.build();
     if let Some((email, password)) = &settings.admin {
         match auth.ensure_admin(email, password).await {
             Ok(Some(_)) => tracing::info!("created the admin account {email}"),

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use authkit_core::http::TrustedProxies;
 use authkit_core::jwt::{JwtAlgorithm, JwtKey, KeyRing};
+use authkit_core::policy::hibp::HibpOptions;
 use authkit_core::token::OpaqueToken;
 use authkit_core::{
     AuthConfig, AuthConfigBuilder, FeedMode, RevocationFeed, SecretString, StaleAnswer,
@@ -82,6 +83,12 @@ pub struct Settings {
     pub require_email_verification: bool,
     /// `AUTHKIT_PASSWORD_MIN_LENGTH` (default 15).
     pub password_min_length: usize,
+    /// `AUTHKIT_PASSWORD_MIN_STRENGTH`: the lowest zxcvbn score, 0 (off) to 4 (default 3).
+    pub password_min_strength: u8,
+    /// `AUTHKIT_HIBP` (`on` or `off`, default off): refuse new passwords found by the Have I
+    /// Been Pwned range API; `AUTHKIT_HIBP_URL` names a mirror (default the public API) and
+    /// `AUTHKIT_HIBP_FAIL` (`open` or `closed`, default open) what an outage does.
+    pub breach_check: Option<HibpOptions>,
     /// `AUTHKIT_IP_RATE_LIMIT` (default 60; 0 off).
     pub ip_rate_limit: u32,
     /// `AUTHKIT_TRUSTED_PROXIES` (default none).
@@ -118,6 +125,9 @@ impl fmt::Debug for Settings {
                 "require_email_verification",
                 &self.require_email_verification,
             )
+            .field("password_min_length", &self.password_min_length)
+            .field("password_min_strength", &self.password_min_strength)
+            .field("breach_check", &self.breach_check)
             .field("ip_rate_limit", &self.ip_rate_limit)
             .field("admin", &self.admin.as_ref().map(|(email, _)| email))
             .field(
@@ -257,6 +267,35 @@ impl Settings {
             }),
             None => Ok(default),
         };
+        let password_min_strength = match number("AUTHKIT_PASSWORD_MIN_STRENGTH", 3)? {
+            score @ 0..=4 => score as u8,
+            other => {
+                return Err(bad(
+                    "AUTHKIT_PASSWORD_MIN_STRENGTH",
+                    format!("{other} is not a zxcvbn score from 0 to 4"),
+                ));
+            }
+        };
+        let breach_check = if flag("AUTHKIT_HIBP")? {
+            let defaults = HibpOptions::default();
+            let fail_open = match get("AUTHKIT_HIBP_FAIL").as_deref().map(str::trim) {
+                None | Some("open") => true,
+                Some("closed") => false,
+                Some(other) => {
+                    return Err(bad(
+                        "AUTHKIT_HIBP_FAIL",
+                        format!("{other:?}: use open or closed"),
+                    ));
+                }
+            };
+            Some(HibpOptions {
+                range_url: get("AUTHKIT_HIBP_URL").unwrap_or(defaults.range_url),
+                fail_open,
+                ..defaults
+            })
+        } else {
+            None
+        };
         let defaults = RevocationFeed::default();
         let mode = match get("AUTHKIT_REVOCATION_FEED") {
             Some(v) => FeedMode::parse(v.trim())
@@ -292,6 +331,8 @@ impl Settings {
             public_url,
             require_email_verification: flag("AUTHKIT_REQUIRE_EMAIL_VERIFICATION")?,
             password_min_length: number("AUTHKIT_PASSWORD_MIN_LENGTH", 15)? as usize,
+            password_min_strength,
+            breach_check,
             ip_rate_limit: number("AUTHKIT_IP_RATE_LIMIT", 60)?,
             trusted_proxies,
             admin,
@@ -327,6 +368,7 @@ impl Settings {
             .public_url(&self.public_url)
             .require_email_verification(self.require_email_verification)
             .password_min_length(self.password_min_length)
+            .password_min_strength(self.password_min_strength)
             .refresh_grace(self.refresh_grace)
             .revocation_feed(self.revocation_feed);
         Ok(match &self.jwt {
@@ -418,11 +460,47 @@ mod tests {
             ("AUTHKIT_REVOCATION_POLL_INTERVAL", "1h30"),
             ("AUTHKIT_REVOCATION_MAX_STALENESS", "-"),
             ("AUTHKIT_REVOCATION_STALE_STATUS", "500"),
+            ("AUTHKIT_PASSWORD_MIN_STRENGTH", "5"),
+            ("AUTHKIT_HIBP", "hibp"),
         ] {
             assert_eq!(settings(&[(var, value)]).unwrap_err().variable, var);
         }
         let err = settings(&[("AUTHKIT_JWT_ALG", "RS256")]).unwrap_err();
         assert_eq!(err.variable, "AUTHKIT_JWT_PRIVATE_KEY_FILE");
+    }
+
+    #[test]
+    fn the_password_strength_and_the_breach_check_are_read_from_their_variables() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.password_min_strength, 3);
+        assert_eq!(s.breach_check, None);
+        let s = settings(&[
+            ("AUTHKIT_PASSWORD_MIN_STRENGTH", "4"),
+            ("AUTHKIT_HIBP", "on"),
+        ])
+        .unwrap();
+        assert_eq!(s.password_min_strength, 4);
+        assert_eq!(s.breach_check, Some(HibpOptions::default()));
+        assert_eq!(
+            s.auth_config()
+                .unwrap()
+                .build()
+                .unwrap()
+                .policy()
+                .min_strength(),
+            4
+        );
+        let s = settings(&[
+            ("AUTHKIT_HIBP", "on"),
+            ("AUTHKIT_HIBP_URL", "http://127.0.0.1:9000/range/"),
+            ("AUTHKIT_HIBP_FAIL", "closed"),
+        ])
+        .unwrap();
+        let options = s.breach_check.unwrap();
+        assert_eq!(options.range_url, "http://127.0.0.1:9000/range/");
+        assert!(!options.fail_open);
+        let err = settings(&[("AUTHKIT_HIBP", "on"), ("AUTHKIT_HIBP_FAIL", "maybe")]).unwrap_err();
+        assert_eq!(err.variable, "AUTHKIT_HIBP_FAIL");
     }
 
     #[test]
