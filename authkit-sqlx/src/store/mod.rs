@@ -1,0 +1,140 @@
+//! The one implementation of every storage trait, as the [`impl_store!`] macro instantiated per
+//! backend with its concrete types: one file per trait, each with the statements it runs
+//! (`users.rs`, `sessions.rs`, `one_time_tokens.rs`, `throttle.rs`, `revocations.rs`), and
+//! here what they share (the transaction, the `Debug` form, `Store`, `EventSink`, `SqlStore`).
+//!
+//! Why a macro: the trait impls written generically over `sqlx::Database` need a long
+//! where-clause per impl (and async-trait's `Send` bounds over higher-ranked executor bounds),
+//! so the code is written once here and stamped out per backend with concrete types. The
+//! per-backend modules hold only what differs: connect options, placeholders, the throttle
+//! upsert and the `BEGIN` statement.
+
+#[macro_use]
+mod users;
+#[macro_use]
+mod sessions;
+#[macro_use]
+mod one_time_tokens;
+#[macro_use]
+mod throttle;
+#[macro_use]
+mod revocations;
+
+/// Implements `Debug`, every storage trait, `EventSink` and `SqlStore` for a backend's store.
+///
+/// `store` must be a struct with a `pool: sqlx::Pool<database>` field, `sql` a module holding
+/// the [`portable_sql!`] statements plus `BEGIN`, `UPDATE_RETURNING`, `RECORD_LOGIN_FAILURE` and
+/// `RECORD_LOGIN_FAILURE_RETURNS_COUNT`, `migrator` a `sqlx::migrate::Migrator` static.
+macro_rules! impl_store {
+    (
+        store: $store:ident,
+        database: $db:ty,
+        sql: $sql:ident,
+        backend: $backend:expr,
+        migrator: $migrator:ident $(,)?
+    ) => {
+        mod store_impl {
+            use async_trait::async_trait;
+            use authkit_core::events::{AuthEvent, EventSink};
+            use authkit_core::model::{PasswordHash, Role, Session, SessionId, User, UserId};
+            use authkit_core::store::{
+                CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore,
+                RefreshFamily, RevocationListener, RevocationRecord, RevocationStore,
+                Rotation, SessionRevocation, SessionStore, Store, StoreError, ThrottleStore,
+                UniqueField, UserQuery, UserStore, UserUpdate,
+            };
+            use authkit_core::token::{RefreshKey, RefreshSelector, TokenHash};
+            use sqlx::{QueryBuilder, Transaction};
+            use time::{Duration, OffsetDateTime};
+
+            use super::{$migrator, $sql, $store};
+            use crate::codec::{contains_pattern, duration_micros, micros};
+            use crate::error::store_error;
+            use crate::retry::with_retries;
+            use crate::rows::{
+                FailuresRow, OneTimeTokenRow, RefreshFamilyRow, RevocationRow, SessionRow, UserRow,
+                count,
+            };
+            use crate::{Backend, SqlStore};
+
+            type Tx = Transaction<'static, $db>;
+
+            const BACKEND: Backend = $backend;
+
+            impl std::fmt::Debug for $store {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    // The pool size only: connect options hold the password.
+                    f.debug_struct(stringify!($store))
+                        .field("backend", &BACKEND.as_str())
+                        .field("connections", &self.pool.size())
+                        .field("idle", &self.pool.num_idle())
+                        .field("max_connections", &self.pool.options().get_max_connections())
+                        .finish()
+                }
+            }
+
+            fn bytes(hash: &TokenHash) -> &[u8] {
+                hash.as_bytes()
+            }
+
+            impl $store {
+                /// A transaction that starts as a writer (SQLite: `BEGIN IMMEDIATE`), so it
+                /// never needs a lock upgrade.
+                async fn begin(&self) -> Result<Tx, sqlx::Error> {
+                    self.pool.begin_with($sql::BEGIN).await
+                }
+            }
+
+            impl_user_store!($store, $db, $sql);
+            impl_session_store!($store, $db, $sql);
+            impl_one_time_token_store!($store, $db, $sql);
+            impl_throttle_store!($store, $db, $sql);
+            impl_revocation_store!($store, $db, $sql);
+
+            #[async_trait]
+            impl Store for $store {
+                async fn ping(&self) -> Result<(), StoreError> {
+                    sqlx::query($sql::PING)
+                        .execute(&self.pool)
+                        .await
+                        .map(drop)
+                        .map_err(store_error)
+                }
+            }
+
+            #[async_trait]
+            impl EventSink for $store {
+                async fn record(&self, event: AuthEvent) {
+                    let inserted = sqlx::query($sql::INSERT_EVENT)
+                        .bind(event.kind.as_str())
+                        .bind(micros(event.at))
+                        .bind(event.user_id)
+                        .bind(event.session_id)
+                        .bind(event.ip.map(|ip| ip.to_string()))
+                        .bind(event.detail.as_deref())
+                        .execute(&self.pool)
+                        .await;
+                    if let Err(error) = inserted {
+                        tracing::warn!(
+                            target: "authkit::events",
+                            event = event.kind.as_str(),
+                            error = %store_error(error),
+                            "could not write the event to auth_events"
+                        );
+                    }
+                }
+            }
+
+            #[async_trait]
+            impl SqlStore for $store {
+                async fn migrate(&self) -> Result<(), StoreError> {
+                    $migrator.run(&self.pool).await.map_err(crate::error::migrate_error)
+                }
+
+                fn backend(&self) -> Backend {
+                    BACKEND
+                }
+            }
+        }
+    };
+}
