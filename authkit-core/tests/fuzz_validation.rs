@@ -150,7 +150,7 @@ impl Harness {
         let fast = self.codec.validate(token, self.now);
         let general = self.general.validate_general(token, self.now);
         let same = match (&fast, &general) {
-            (Ok(a), Ok(b)) => a == b,
+            (Ok(a), Ok(b)) => **a == *b,
             (Err(a), Err(b)) => a.to_string() == b.to_string(),
             _ => false,
         };

@@ -168,7 +168,7 @@ impl Auth {
     pub fn validate_access_token(&self, token: &str) -> Result<Arc<AccessClaims>, AuthError> {
         self.inner
             .jwt
-            .validate_shared_at(token, self.inner.clock.unix_seconds())
+            .validate_at(token, self.inner.clock.unix_seconds())
     }
 
     /// Authenticates without waiting when no I/O is needed, which is the steady state:

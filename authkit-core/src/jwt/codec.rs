@@ -34,7 +34,7 @@ pub(super) enum Paths {
 ///
 /// let now = OffsetDateTime::now_utc();
 /// let (token, claims) = codec.mint(Uuid::now_v7(), Uuid::now_v7(), &Role::user(), now)?;
-/// assert_eq!(codec.validate(&token, now)?, claims);
+/// assert_eq!(*codec.validate(&token, now)?, claims);
 /// assert!(codec.validate(&token, now + Duration::hours(1)).is_err());
 /// # Ok(()) }
 /// ```
@@ -138,35 +138,27 @@ impl JwtCodec {
         Ok((token, claims))
     }
 
-    /// Validates an access token at `now` and returns its claims. Pure: no I/O, no clock.
+    /// Validates an access token at `now` and returns its claims: the one validation entry
+    /// point, in the order the [module docs](crate::jwt) give. Pure: no I/O, no clock.
+    ///
+    /// With the verified-token cache on ([`with_verified_cache`](Self::with_verified_cache)),
+    /// a token seen before costs a lookup and the expiry checks, and its claims are shared
+    /// with the cache rather than copied (`Arc::unwrap_or_clone` gives an owned copy).
     ///
     /// # Errors
     ///
     /// [`AuthError::InvalidAccessToken`] with the reason, see the [module docs](crate::jwt).
-    pub fn validate(&self, token: &str, now: OffsetDateTime) -> Result<AccessClaims, AuthError> {
-        match &self.inner.cache {
-            Some(_) => self.validate_shared(token, now).map(Arc::unwrap_or_clone),
-            None => self.verify(token, now.unix_timestamp()),
-        }
-    }
-
-    /// [`validate`](Self::validate), sharing the claims with the verified-token cache: a token
-    /// seen before costs a lookup and the expiry checks, without copying its claims. This is
-    /// what the extractors use.
-    ///
-    /// # Errors
-    ///
-    /// As [`validate`](Self::validate).
-    pub fn validate_shared(
+    pub fn validate(
         &self,
         token: &str,
         now: OffsetDateTime,
     ) -> Result<Arc<AccessClaims>, AuthError> {
-        self.validate_shared_at(token, now.unix_timestamp())
+        self.validate_at(token, now.unix_timestamp())
     }
 
-    /// [`validate_shared`](Self::validate_shared) at `now` in Unix seconds.
-    pub(crate) fn validate_shared_at(
+    /// [`validate`](Self::validate) at `now` in Unix seconds: the extractors' clock reads
+    /// seconds, and building a calendar date per request would cost more than a cache hit.
+    pub(crate) fn validate_at(
         &self,
         token: &str,
         now: i64,
