@@ -108,15 +108,14 @@ impl HttpApi {
     /// Answers one request to `route`.
     pub async fn handle(&self, route: Route, req: HttpRequest<'_>) -> HttpResponse {
         let client = ClientInfo::new(self.client_ip(req.peer, req.forwarded_for), req.user_agent);
-        if route.is_auth() {
-            if let Some(ip) = client.ip
-                && let Err(retry_after) = self.inner.limiter.check(ip, Instant::now())
-            {
-                return HttpResponse::from_error(&AuthError::TooManyRequests { retry_after });
-            }
-            if req.body_too_large || req.body.len() > MAX_BODY_BYTES {
-                return problem(ErrorCode::PayloadTooLarge, None);
-            }
+        if route.rate_limit() == RateLimit::PerClient
+            && let Some(ip) = client.ip
+            && let Err(retry_after) = self.inner.limiter.check(ip, Instant::now())
+        {
+            return HttpResponse::from_error(&AuthError::TooManyRequests { retry_after });
+        }
+        if route.is_auth() && (req.body_too_large || req.body.len() > MAX_BODY_BYTES) {
+            return problem(ErrorCode::PayloadTooLarge, None);
         }
         let response = self
             .dispatch(route, &req, &client)
@@ -136,6 +135,16 @@ impl HttpApi {
         client: &ClientInfo,
     ) -> Result<HttpResponse, AuthError> {
         let auth = &self.inner.auth;
+        // The table says which routes need a caller; they are authenticated before their arm.
+        let caller = match route.access() {
+            Access::Public => None,
+            Access::Bearer | Access::Admin => Some(self.caller(req.authorization).await?),
+        };
+        let signed_in = || {
+            caller.as_ref().ok_or_else(|| {
+                AuthError::Internal(format!("the route table lists {route:?} as public"))
+            })
+        };
         let ok_user = |user: crate::model::User| HttpResponse::json(200, &UserView::from(user));
         Ok(match route {
             Route::Register => {
@@ -161,34 +170,29 @@ impl HttpApi {
                 tokens(&auth.refresh(body.refresh_token.expose(), client).await?)
             }
             Route::Logout => {
-                auth.logout(&self.caller(req.authorization).await?.claims)
-                    .await?;
+                auth.logout(&signed_in()?.claims).await?;
                 HttpResponse::no_content()
             }
             Route::LogoutAll => {
-                auth.logout_all(&self.caller(req.authorization).await?.claims)
-                    .await?;
+                auth.logout_all(&signed_in()?.claims).await?;
                 HttpResponse::no_content()
             }
-            Route::GetMe => ok_user(
-                auth.me(&self.caller(req.authorization).await?.claims)
-                    .await?,
-            ),
+            Route::GetMe => ok_user(auth.me(&signed_in()?.claims).await?),
             Route::UpdateMe => {
-                let caller = self.caller(req.authorization).await?;
+                let caller = signed_in()?;
                 let claims = &*caller.claims;
                 let body: UpdateMeRequest = json_body(req)?;
                 ok_user(auth.update_me(claims, body).await?)
             }
             Route::DeleteMe => {
-                let caller = self.caller(req.authorization).await?;
+                let caller = signed_in()?;
                 let claims = &*caller.claims;
                 let body: DeleteMeRequest = json_body(req)?;
                 auth.delete_me(claims, &body.password).await?;
                 HttpResponse::no_content()
             }
             Route::ChangePassword => {
-                let caller = self.caller(req.authorization).await?;
+                let caller = signed_in()?;
                 let claims = &*caller.claims;
                 let body: ChangePasswordRequest = json_body(req)?;
                 auth.change_password(claims, body).await?;
@@ -215,50 +219,47 @@ impl HttpApi {
                 ok_user(auth.verify_email(&body.token).await?)
             }
             Route::ChangeEmail => {
-                let caller = self.caller(req.authorization).await?;
+                let caller = signed_in()?;
                 let claims = &*caller.claims;
                 let body: ChangeEmailRequest = json_body(req)?;
                 auth.request_email_change(claims, body).await?;
                 HttpResponse::accepted()
             }
-            Route::ListSessions => HttpResponse::json(
-                200,
-                &auth
-                    .sessions(&self.caller(req.authorization).await?.claims)
-                    .await?,
-            ),
+            Route::ListSessions => {
+                HttpResponse::json(200, &auth.sessions(&signed_in()?.claims).await?)
+            }
             Route::RevokeSession => {
-                let caller = self.caller(req.authorization).await?;
+                let caller = signed_in()?;
                 let claims = &*caller.claims;
                 auth.revoke_own_session(claims, path_id(req)?).await?;
                 HttpResponse::no_content()
             }
             Route::AdminListUsers => {
-                let caller = self.caller(req.authorization).await?;
+                let caller = signed_in()?;
                 let claims = &*caller.claims;
                 let query: AdminListQuery = serde_urlencoded::from_str(req.query.unwrap_or(""))
                     .map_err(|e| AuthError::Validation(format!("query: {e}")))?;
                 HttpResponse::json(200, &auth.admin_list_users(claims, &query).await?)
             }
             Route::AdminGetUser => {
-                let caller = self.caller(req.authorization).await?;
+                let caller = signed_in()?;
                 let claims = &*caller.claims;
                 ok_user(
-                    auth.admin_get_user(claims, admin_target(&caller, req)?)
+                    auth.admin_get_user(claims, admin_target(caller, req)?)
                         .await?,
                 )
             }
             Route::AdminUpdateUser => {
-                let caller = self.caller(req.authorization).await?;
+                let caller = signed_in()?;
                 let claims = &*caller.claims;
-                let id = admin_target(&caller, req)?;
+                let id = admin_target(caller, req)?;
                 let body: AdminUpdateRequest = json_body(req)?;
                 ok_user(auth.admin_update_user(claims, id, body).await?)
             }
             Route::AdminDeleteUser => {
-                let caller = self.caller(req.authorization).await?;
+                let caller = signed_in()?;
                 let claims = &*caller.claims;
-                auth.admin_delete_user(claims, admin_target(&caller, req)?)
+                auth.admin_delete_user(claims, admin_target(caller, req)?)
                     .await?;
                 HttpResponse::no_content()
             }

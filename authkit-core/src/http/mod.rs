@@ -41,7 +41,7 @@ pub use api::HttpApi;
 pub use client_ip::{InvalidIpNet, IpNet, TrustedProxies};
 pub use headers::{bearer_token, header_text, joined_header_text};
 pub use rate_limit::RateLimiter;
-pub use route::{Method, PathRoutes, Route};
+pub use route::{Access, Method, PathRoutes, RateLimit, Route, Scope};
 pub use wire::{API_POLICY, HttpRequest, HttpResponse};
 
 pub use crate::principal::Principal;

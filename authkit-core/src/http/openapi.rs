@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::route::Access;
 use super::{HttpResponse, MAX_BODY_BYTES, Method, Route};
 use crate::error::ErrorCode;
 
@@ -18,252 +19,41 @@ pub(super) fn asset(bytes: &'static [u8], content_type: &str) -> HttpResponse {
         .header("cache-control", "public, max-age=86400")
 }
 
-/// Whether a route belongs in the API description (the docs' own files do not).
-fn is_api(route: Route) -> bool {
-    !matches!(route, Route::DocsScript | Route::DocsStyle)
-}
-
-/// What one route takes and gives, for the document.
-struct Doc {
+/// What the document says of one route: its entry in the [route table](super::route).
+pub(super) struct OpenApiDoc {
     summary: &'static str,
     tag: &'static str,
-    auth: Auth,
     body: Option<(&'static str, &'static str)>,
     ok: (u16, Option<&'static str>),
     errors: &'static [(u16, &'static str)],
 }
 
-#[derive(PartialEq)]
-enum Auth {
-    Public,
-    Bearer,
-    Admin,
-}
-
-const JSON: &str = "application/json";
-const FORM: &str = "application/x-www-form-urlencoded";
-
-fn doc(route: Route) -> Doc {
-    let d = |summary, tag, auth, body, ok, errors| Doc {
+/// A described route: its summary, tag, request body (content type and schema), success
+/// status and schema, and the errors its flow answers. What the route's shape implies (400
+/// `malformed_body`, 401, 403, 413, 415, 429, 503) is added by [`operation`].
+pub(super) const fn listed(
+    summary: &'static str,
+    tag: &'static str,
+    body: Option<(&'static str, &'static str)>,
+    ok: (u16, Option<&'static str>),
+    errors: &'static [(u16, &'static str)],
+) -> Option<OpenApiDoc> {
+    Some(OpenApiDoc {
         summary,
         tag,
-        auth,
         body,
         ok,
         errors,
-    };
-    use Auth::*;
-    match route {
-        Route::Register => d(
-            "Create an account",
-            "account",
-            Public,
-            Some((JSON, "RegisterRequest")),
-            (201, Some("RegisterResponse")),
-            &[
-                (
-                    202,
-                    "Accepted: verification mail sent (when verification is required)",
-                ),
-                (400, "validation_failed, weak_password"),
-                (409, "email_taken, username_taken"),
-            ],
-        ),
-        Route::Login => d(
-            "Sign in with e-mail or username",
-            "session",
-            Public,
-            Some((JSON, "LoginRequest")),
-            (200, Some("TokenPair")),
-            &[
-                (401, "invalid_credentials"),
-                (403, "email_not_verified"),
-                (429, "too_many_attempts"),
-            ],
-        ),
-        Route::Token => d(
-            "OAuth2 token endpoint (password and refresh_token grants)",
-            "session",
-            Public,
-            Some((FORM, "TokenRequest")),
-            (200, Some("TokenPair")),
-            &[(
-                400,
-                "invalid_grant, unsupported_grant_type, invalid_request (RFC 6749 5.2)",
-            )],
-        ),
-        Route::Refresh => d(
-            "Rotate a refresh token",
-            "session",
-            Public,
-            Some((JSON, "RefreshRequest")),
-            (200, Some("TokenPair")),
-            &[(401, "invalid_refresh_token")],
-        ),
-        Route::Logout => d(
-            "Revoke the current session",
-            "session",
-            Bearer,
-            None,
-            (204, None),
-            &[(401, "unauthorized, invalid_access_token")],
-        ),
-        Route::LogoutAll => d(
-            "Revoke every session of the caller",
-            "session",
-            Bearer,
-            None,
-            (204, None),
-            &[(401, "unauthorized, invalid_access_token")],
-        ),
-        Route::GetMe => d(
-            "The caller's account",
-            "account",
-            Bearer,
-            None,
-            (200, Some("User")),
-            &[(401, "unauthorized, invalid_access_token")],
-        ),
-        Route::UpdateMe => d(
-            "Change the caller's username",
-            "account",
-            Bearer,
-            Some((JSON, "UpdateMeRequest")),
-            (200, Some("User")),
-            &[(401, "unauthorized"), (409, "username_taken")],
-        ),
-        Route::DeleteMe => d(
-            "Delete the caller's account",
-            "account",
-            Bearer,
-            Some((JSON, "PasswordConfirmation")),
-            (204, None),
-            &[(401, "invalid_credentials")],
-        ),
-        Route::ChangePassword => d(
-            "Change the password (revokes the other sessions)",
-            "account",
-            Bearer,
-            Some((JSON, "ChangePasswordRequest")),
-            (204, None),
-            &[(400, "weak_password"), (401, "invalid_credentials")],
-        ),
-        Route::ResetRequest => d(
-            "Mail a password reset link (answers 202 for any address)",
-            "recovery",
-            Public,
-            Some((JSON, "EmailRequest")),
-            (202, None),
-            &[(429, "too_many_requests")],
-        ),
-        Route::ResetConfirm => d(
-            "Set a new password with a reset token (revokes every session)",
-            "recovery",
-            Public,
-            Some((JSON, "ResetPasswordRequest")),
-            (204, None),
-            &[(400, "invalid_token, weak_password")],
-        ),
-        Route::VerifyRequest => d(
-            "Mail a new verification link (answers 202 for any address)",
-            "recovery",
-            Public,
-            Some((JSON, "EmailRequest")),
-            (202, None),
-            &[(429, "too_many_requests")],
-        ),
-        Route::Verify => d(
-            "Confirm an address with a verification or e-mail change token",
-            "recovery",
-            Public,
-            Some((JSON, "TokenBody")),
-            (200, Some("User")),
-            &[(400, "invalid_token"), (409, "email_taken")],
-        ),
-        Route::ChangeEmail => d(
-            "Start an e-mail change (link to the new address)",
-            "account",
-            Bearer,
-            Some((JSON, "ChangeEmailRequest")),
-            (202, None),
-            &[(401, "invalid_credentials")],
-        ),
-        Route::ListSessions => d(
-            "The caller's live sessions",
-            "session",
-            Bearer,
-            None,
-            (200, Some("SessionList")),
-            &[(401, "unauthorized")],
-        ),
-        Route::RevokeSession => d(
-            "Revoke one of the caller's sessions",
-            "session",
-            Bearer,
-            None,
-            (204, None),
-            &[(404, "not_found")],
-        ),
-        Route::AdminListUsers => d(
-            "List users (cursor pagination, filters)",
-            "admin",
-            Admin,
-            None,
-            (200, Some("UserPage")),
-            &[(400, "validation_failed"), (403, "forbidden")],
-        ),
-        Route::AdminGetUser => d(
-            "One user",
-            "admin",
-            Admin,
-            None,
-            (200, Some("User")),
-            &[(403, "forbidden"), (404, "not_found")],
-        ),
-        Route::AdminUpdateUser => d(
-            "Change a user's role or status (disabling revokes sessions)",
-            "admin",
-            Admin,
-            Some((JSON, "AdminUpdateRequest")),
-            (200, Some("User")),
-            &[
-                (400, "validation_failed"),
-                (403, "forbidden"),
-                (404, "not_found"),
-            ],
-        ),
-        Route::AdminDeleteUser => d(
-            "Delete a user",
-            "admin",
-            Admin,
-            None,
-            (204, None),
-            &[(403, "forbidden"), (404, "not_found")],
-        ),
-        Route::Jwks => d(
-            "Public keys of the access tokens (JWKS)",
-            "keys",
-            Public,
-            None,
-            (200, Some("Jwks")),
-            &[],
-        ),
-        Route::Healthz => d("Liveness", "health", Public, None, (200, None), &[]),
-        Route::Readyz => d(
-            "Readiness: the database answers",
-            "health",
-            Public,
-            None,
-            (200, None),
-            &[(503, "unavailable")],
-        ),
-        Route::OpenApi => d("This document", "docs", Public, None, (200, None), &[]),
-        Route::Docs => d("Swagger UI", "docs", Public, None, (200, None), &[]),
-        Route::DocsScript | Route::DocsStyle => {
-            d("Swagger UI asset", "docs", Public, None, (200, None), &[])
-        }
-    }
+    })
 }
+
+/// A route the document leaves out.
+pub(super) const fn unlisted() -> Option<OpenApiDoc> {
+    None
+}
+
+pub(super) const JSON: &str = "application/json";
+pub(super) const FORM: &str = "application/x-www-form-urlencoded";
 
 fn method_name(method: Method) -> &'static str {
     match method {
@@ -278,8 +68,8 @@ fn schema_ref(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
-fn operation(route: Route, password_grant: bool) -> Value {
-    let d = doc(route);
+fn operation(route: Route, d: &OpenApiDoc, password_grant: bool) -> Value {
+    let access = route.access();
     let mut responses = serde_json::Map::new();
     let (ok_status, ok_schema) = d.ok;
     let ok = match ok_schema {
@@ -308,10 +98,10 @@ fn operation(route: Route, password_grant: bool) -> Value {
         };
         responses.insert("400".into(), problem(&codes));
     }
-    if route.is_auth() && d.auth != Auth::Public && !responses.contains_key("401") {
+    if route.is_auth() && access != Access::Public && !responses.contains_key("401") {
         responses.insert("401".into(), problem("unauthorized, invalid_access_token"));
     }
-    if d.auth == Auth::Admin && !responses.contains_key("403") {
+    if access == Access::Admin && !responses.contains_key("403") {
         responses.insert("403".into(), problem("forbidden"));
     }
     if route.is_auth() {
@@ -337,7 +127,7 @@ fn operation(route: Route, password_grant: bool) -> Value {
         "tags": [d.tag],
         "responses": responses,
     });
-    if d.auth != Auth::Public {
+    if access != Access::Public {
         op["security"] = if password_grant {
             json!([{ "bearer": [] }, { "oauth2": [] }])
         } else {
@@ -390,10 +180,13 @@ fn operation(route: Route, password_grant: bool) -> Value {
 /// "Authorize" with a username and password) is described only when `password_grant` is on.
 pub(super) fn document(prefix: &str, password_grant: bool) -> Value {
     let mut paths = serde_json::Map::new();
-    for route in Route::ALL.into_iter().filter(|r| is_api(*r)) {
+    for route in Route::ALL {
+        let Some(doc) = route.spec().doc else {
+            continue;
+        };
         let (method, _) = route.endpoint();
         let entry = paths.entry(route.path(prefix)).or_insert_with(|| json!({}));
-        entry[method_name(method)] = operation(route, password_grant);
+        entry[method_name(method)] = operation(route, &doc, password_grant);
     }
     let string = json!({ "type": "string" });
     let time = json!({ "type": "string", "format": "date-time" });
@@ -506,10 +299,12 @@ mod tests {
     #[test]
     fn statuses_implied_by_a_routes_shape_are_documented() {
         let doc = document("/auth", true);
-        for route in Route::ALL.into_iter().filter(|r| is_api(*r)) {
+        for route in Route::ALL {
+            let Some(d) = route.spec().doc else {
+                continue;
+            };
             let (method, _) = route.endpoint();
             let responses = &doc["paths"][route.path("/auth")][method_name(method)]["responses"];
-            let d = super::doc(route);
             if route == Route::Token {
                 assert!(responses["400"]["content"]["application/json"].is_object());
                 assert!(responses["400"]["content"]["application/problem+json"].is_null());
@@ -522,7 +317,7 @@ mod tests {
                     assert!(responses[status].is_object(), "{route:?} lacks {status}");
                 }
             }
-            if d.auth != Auth::Public {
+            if route.access() != Access::Public {
                 assert!(responses["401"].is_object(), "{route:?} lacks 401");
             }
         }
@@ -532,7 +327,7 @@ mod tests {
     fn every_route_is_described_under_its_method_and_path() {
         let doc = document("/auth", true);
         assert_eq!(doc["openapi"], "3.1.0");
-        for route in Route::ALL.into_iter().filter(|r| is_api(*r)) {
+        for route in Route::ALL.into_iter().filter(|r| r.spec().doc.is_some()) {
             let (method, _) = route.endpoint();
             let op = &doc["paths"][route.path("/auth")][method_name(method)];
             assert!(op.is_object(), "{route:?} is missing");

@@ -1,38 +1,43 @@
-//! The route table: every route of the contract with its method and path, and the paths
-//! each path serves (for `405` with `Allow`).
+//! The route table: every route of the contract in one entry each — variant, method, path,
+//! where the path lives, who may call it, its rate-limit class and what the OpenAPI document
+//! says of it — and the paths each path serves (for `405` with `Allow`).
+//!
+//! Adding a route is one entry here and its arm in [`HttpApi`](super::HttpApi)'s dispatch
+//! (the compiler asks for it); the adapters mount [`Route::paths`], the OpenAPI document
+//! describes [`Route::ALL`], and the shared rules (authentication before the handler, the
+//! per-client limit, the body limit, `no-store`) follow from the entry.
 
-/// Every route of the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)] // each variant is named after its route; see `Route::ALL`
-pub enum Route {
-    Register,
-    Login,
-    Token,
-    Refresh,
-    Logout,
-    LogoutAll,
-    GetMe,
-    UpdateMe,
-    DeleteMe,
-    ChangePassword,
-    ResetRequest,
-    ResetConfirm,
-    VerifyRequest,
-    Verify,
-    ChangeEmail,
-    ListSessions,
-    RevokeSession,
-    AdminListUsers,
-    AdminGetUser,
-    AdminUpdateUser,
-    AdminDeleteUser,
-    Jwks,
-    Healthz,
-    Readyz,
-    OpenApi,
-    Docs,
-    DocsScript,
-    DocsStyle,
+use super::openapi::{FORM, JSON, OpenApiDoc, listed, unlisted};
+
+/// Where a route's path lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Under the configured prefix (`/auth` in the examples): the auth flows. Their answers
+    /// are `no-store` and their bodies limited to [`MAX_BODY_BYTES`](super::MAX_BODY_BYTES).
+    Prefixed,
+    /// At the root whatever the prefix: keys, health, the documents.
+    Root,
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone.
+    Public,
+    /// A caller with a valid access token, authenticated before the handler runs.
+    Bearer,
+    /// A caller with a valid access token whose stored role is `admin` (the admin flows check
+    /// the stored role; the table says so for the document's 403).
+    Admin,
+}
+
+/// Which rate limit a route counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimit {
+    /// The per-client-IP limit (`HttpConfig::ip_rate_limit`).
+    PerClient,
+    /// None.
+    Unlimited,
 }
 
 /// HTTP methods the contract uses.
@@ -48,87 +53,258 @@ pub enum Method {
     Delete,
 }
 
-impl Route {
-    /// Every route, in contract order.
-    pub const ALL: [Route; 28] = [
-        Route::Register,
-        Route::Login,
-        Route::Token,
-        Route::Refresh,
-        Route::Logout,
-        Route::LogoutAll,
-        Route::GetMe,
-        Route::UpdateMe,
-        Route::DeleteMe,
-        Route::ChangePassword,
-        Route::ResetRequest,
-        Route::ResetConfirm,
-        Route::VerifyRequest,
-        Route::Verify,
-        Route::ChangeEmail,
-        Route::ListSessions,
-        Route::RevokeSession,
-        Route::AdminListUsers,
-        Route::AdminGetUser,
-        Route::AdminUpdateUser,
-        Route::AdminDeleteUser,
-        Route::Jwks,
-        Route::Healthz,
-        Route::Readyz,
-        Route::OpenApi,
-        Route::Docs,
-        Route::DocsScript,
-        Route::DocsStyle,
-    ];
+/// One entry of the table.
+pub(super) struct RouteSpec {
+    pub(super) method: Method,
+    pub(super) path: &'static str,
+    pub(super) scope: Scope,
+    pub(super) access: Access,
+    pub(super) limit: RateLimit,
+    /// `None` for what the document does not describe (the docs page's own files).
+    pub(super) doc: Option<OpenApiDoc>,
+}
 
-    /// The method and path template (`{id}` marks the path parameter). Auth routes are
-    /// relative to the prefix; the others ([`Route::is_auth`] false) are absolute.
-    pub const fn endpoint(self) -> (Method, &'static str) {
-        use Method::*;
-        match self {
-            Route::Register => (Post, "/register"),
-            Route::Login => (Post, "/login"),
-            Route::Token => (Post, "/token"),
-            Route::Refresh => (Post, "/refresh"),
-            Route::Logout => (Post, "/logout"),
-            Route::LogoutAll => (Post, "/logout-all"),
-            Route::GetMe => (Get, "/me"),
-            Route::UpdateMe => (Patch, "/me"),
-            Route::DeleteMe => (Delete, "/me"),
-            Route::ChangePassword => (Post, "/password/change"),
-            Route::ResetRequest => (Post, "/password-reset/request"),
-            Route::ResetConfirm => (Post, "/password-reset/confirm"),
-            Route::VerifyRequest => (Post, "/email/verify/request"),
-            Route::Verify => (Post, "/email/verify"),
-            Route::ChangeEmail => (Post, "/email/change"),
-            Route::ListSessions => (Get, "/sessions"),
-            Route::RevokeSession => (Delete, "/sessions/{id}"),
-            Route::AdminListUsers => (Get, "/admin/users"),
-            Route::AdminGetUser => (Get, "/admin/users/{id}"),
-            Route::AdminUpdateUser => (Patch, "/admin/users/{id}"),
-            Route::AdminDeleteUser => (Delete, "/admin/users/{id}"),
-            Route::Jwks => (Get, "/.well-known/jwks.json"),
-            Route::Healthz => (Get, "/healthz"),
-            Route::Readyz => (Get, "/readyz"),
-            Route::OpenApi => (Get, "/openapi.json"),
-            Route::Docs => (Get, "/docs"),
-            Route::DocsScript => (Get, "/docs/swagger-ui-bundle.js"),
-            Route::DocsStyle => (Get, "/docs/swagger-ui.css"),
+/// Declares [`Route`], [`Route::ALL`] and the table behind [`Route::spec`], one entry per route:
+/// `Variant => METHOD "path", scope, access, rate limit, document;`.
+macro_rules! route_table {
+    ($($route:ident => $method:ident $path:literal, $scope:ident, $access:ident, $limit:ident,
+        $doc:expr;)*) => {
+        /// Every route of the contract.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[allow(missing_docs)] // each variant is named after its route; see `Route::ALL`
+        pub enum Route {
+            $($route,)*
         }
+
+        impl Route {
+            /// Every route, in contract order.
+            pub const ALL: [Route; [$(stringify!($route)),*].len()] = [$(Route::$route),*];
+
+            /// The route's entry in the table.
+            pub(super) const fn spec(self) -> RouteSpec {
+                match self {
+                    $(Route::$route => RouteSpec {
+                        method: Method::$method,
+                        path: $path,
+                        scope: Scope::$scope,
+                        access: Access::$access,
+                        limit: RateLimit::$limit,
+                        doc: $doc,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+route_table! {
+    Register => Post "/register", Prefixed, Public, PerClient, listed(
+        "Create an account",
+        "account",
+        Some((JSON, "RegisterRequest")),
+        (201, Some("RegisterResponse")),
+        &[
+            (
+                202,
+                "Accepted: verification mail sent (when verification is required)",
+            ),
+            (400, "validation_failed, weak_password"),
+            (409, "email_taken, username_taken"),
+        ],
+    );
+    Login => Post "/login", Prefixed, Public, PerClient, listed(
+        "Sign in with e-mail or username",
+        "session",
+        Some((JSON, "LoginRequest")),
+        (200, Some("TokenPair")),
+        &[
+            (401, "invalid_credentials"),
+            (403, "email_not_verified"),
+            (429, "too_many_attempts"),
+        ],
+    );
+    Token => Post "/token", Prefixed, Public, PerClient, listed(
+        "OAuth2 token endpoint (password and refresh_token grants)",
+        "session",
+        Some((FORM, "TokenRequest")),
+        (200, Some("TokenPair")),
+        &[(
+            400,
+            "invalid_grant, unsupported_grant_type, invalid_request (RFC 6749 5.2)",
+        )],
+    );
+    Refresh => Post "/refresh", Prefixed, Public, PerClient, listed(
+        "Rotate a refresh token",
+        "session",
+        Some((JSON, "RefreshRequest")),
+        (200, Some("TokenPair")),
+        &[(401, "invalid_refresh_token")],
+    );
+    Logout => Post "/logout", Prefixed, Bearer, PerClient, listed(
+        "Revoke the current session",
+        "session",
+        None,
+        (204, None),
+        &[(401, "unauthorized, invalid_access_token")],
+    );
+    LogoutAll => Post "/logout-all", Prefixed, Bearer, PerClient, listed(
+        "Revoke every session of the caller",
+        "session",
+        None,
+        (204, None),
+        &[(401, "unauthorized, invalid_access_token")],
+    );
+    GetMe => Get "/me", Prefixed, Bearer, PerClient, listed(
+        "The caller's account",
+        "account",
+        None,
+        (200, Some("User")),
+        &[(401, "unauthorized, invalid_access_token")],
+    );
+    UpdateMe => Patch "/me", Prefixed, Bearer, PerClient, listed(
+        "Change the caller's username",
+        "account",
+        Some((JSON, "UpdateMeRequest")),
+        (200, Some("User")),
+        &[(401, "unauthorized"), (409, "username_taken")],
+    );
+    DeleteMe => Delete "/me", Prefixed, Bearer, PerClient, listed(
+        "Delete the caller's account",
+        "account",
+        Some((JSON, "PasswordConfirmation")),
+        (204, None),
+        &[(401, "invalid_credentials")],
+    );
+    ChangePassword => Post "/password/change", Prefixed, Bearer, PerClient, listed(
+        "Change the password (revokes the other sessions)",
+        "account",
+        Some((JSON, "ChangePasswordRequest")),
+        (204, None),
+        &[(400, "weak_password"), (401, "invalid_credentials")],
+    );
+    ResetRequest => Post "/password-reset/request", Prefixed, Public, PerClient, listed(
+        "Mail a password reset link (answers 202 for any address)",
+        "recovery",
+        Some((JSON, "EmailRequest")),
+        (202, None),
+        &[(429, "too_many_requests")],
+    );
+    ResetConfirm => Post "/password-reset/confirm", Prefixed, Public, PerClient, listed(
+        "Set a new password with a reset token (revokes every session)",
+        "recovery",
+        Some((JSON, "ResetPasswordRequest")),
+        (204, None),
+        &[(400, "invalid_token, weak_password")],
+    );
+    VerifyRequest => Post "/email/verify/request", Prefixed, Public, PerClient, listed(
+        "Mail a new verification link (answers 202 for any address)",
+        "recovery",
+        Some((JSON, "EmailRequest")),
+        (202, None),
+        &[(429, "too_many_requests")],
+    );
+    Verify => Post "/email/verify", Prefixed, Public, PerClient, listed(
+        "Confirm an address with a verification or e-mail change token",
+        "recovery",
+        Some((JSON, "TokenBody")),
+        (200, Some("User")),
+        &[(400, "invalid_token"), (409, "email_taken")],
+    );
+    ChangeEmail => Post "/email/change", Prefixed, Bearer, PerClient, listed(
+        "Start an e-mail change (link to the new address)",
+        "account",
+        Some((JSON, "ChangeEmailRequest")),
+        (202, None),
+        &[(401, "invalid_credentials")],
+    );
+    ListSessions => Get "/sessions", Prefixed, Bearer, PerClient, listed(
+        "The caller's live sessions",
+        "session",
+        None,
+        (200, Some("SessionList")),
+        &[(401, "unauthorized")],
+    );
+    RevokeSession => Delete "/sessions/{id}", Prefixed, Bearer, PerClient, listed(
+        "Revoke one of the caller's sessions",
+        "session",
+        None,
+        (204, None),
+        &[(404, "not_found")],
+    );
+    AdminListUsers => Get "/admin/users", Prefixed, Admin, PerClient, listed(
+        "List users (cursor pagination, filters)",
+        "admin",
+        None,
+        (200, Some("UserPage")),
+        &[(400, "validation_failed"), (403, "forbidden")],
+    );
+    AdminGetUser => Get "/admin/users/{id}", Prefixed, Admin, PerClient, listed(
+        "One user",
+        "admin",
+        None,
+        (200, Some("User")),
+        &[(403, "forbidden"), (404, "not_found")],
+    );
+    AdminUpdateUser => Patch "/admin/users/{id}", Prefixed, Admin, PerClient, listed(
+        "Change a user's role or status (disabling revokes sessions)",
+        "admin",
+        Some((JSON, "AdminUpdateRequest")),
+        (200, Some("User")),
+        &[
+            (400, "validation_failed"),
+            (403, "forbidden"),
+            (404, "not_found"),
+        ],
+    );
+    AdminDeleteUser => Delete "/admin/users/{id}", Prefixed, Admin, PerClient, listed(
+        "Delete a user",
+        "admin",
+        None,
+        (204, None),
+        &[(403, "forbidden"), (404, "not_found")],
+    );
+    Jwks => Get "/.well-known/jwks.json", Root, Public, Unlimited, listed(
+        "Public keys of the access tokens (JWKS)",
+        "keys",
+        None,
+        (200, Some("Jwks")),
+        &[],
+    );
+    Healthz => Get "/healthz", Root, Public, Unlimited, listed("Liveness", "health", None, (200, None), &[]);
+    Readyz => Get "/readyz", Root, Public, Unlimited, listed(
+        "Readiness: the database answers",
+        "health",
+        None,
+        (200, None),
+        &[(503, "unavailable")],
+    );
+    OpenApi => Get "/openapi.json", Root, Public, Unlimited, listed("This document", "docs", None, (200, None), &[]);
+    Docs => Get "/docs", Root, Public, Unlimited, listed("Swagger UI", "docs", None, (200, None), &[]);
+    DocsScript => Get "/docs/swagger-ui-bundle.js", Root, Public, Unlimited, unlisted();
+    DocsStyle => Get "/docs/swagger-ui.css", Root, Public, Unlimited, unlisted();
+}
+
+impl Route {
+    /// The method and path template (`{id}` marks the path parameter). Prefixed routes are
+    /// relative to the prefix; the others ([`Scope::Root`]) are absolute.
+    pub const fn endpoint(self) -> (Method, &'static str) {
+        let spec = self.spec();
+        (spec.method, spec.path)
     }
 
-    /// Whether the route lives under the auth prefix (and is rate limited).
+    /// Whether the route lives under the auth prefix.
     pub const fn is_auth(self) -> bool {
-        !matches!(
-            self,
-            Route::Jwks
-                | Route::Healthz
-                | Route::Readyz
-                | Route::OpenApi
-                | Route::Docs
-                | Route::DocsScript
-                | Route::DocsStyle
-        )
+        matches!(self.spec().scope, Scope::Prefixed)
+    }
+
+    /// Who may call the route.
+    pub const fn access(self) -> Access {
+        self.spec().access
+    }
+
+    /// Which rate limit the route counts against.
+    pub const fn rate_limit(self) -> RateLimit {
+        self.spec().limit
     }
 
     /// The full path template under `prefix`.
