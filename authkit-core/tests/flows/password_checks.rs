@@ -2,11 +2,10 @@
 
 use std::sync::{Arc, Mutex};
 
+use authkit_core::ErrorCode;
 use authkit_core::dto::ChangePasswordRequest;
-use authkit_core::mail::MailKind;
 use authkit_core::policy::{NewPassword, PasswordCheck, PasswordCheckError, PolicyViolation};
 use authkit_core::store::UserStore;
-use authkit_core::{ErrorCode, SecretString};
 
 use crate::support::*;
 
@@ -192,17 +191,7 @@ async fn a_password_change_a_reset_and_the_default_admin_go_through_the_checks()
         .await
         .expect("the password is unchanged");
 
-    h.auth
-        .request_password_reset("ada@example.com")
-        .await
-        .unwrap();
-    let mail = h
-        .mailer
-        .wait_for("ada@example.com", MailKind::PasswordReset, 1)
-        .await
-        .expect("reset mail sent");
-    let link = mail.link.unwrap();
-    let token = SecretString::from(link.split_once("#token=").unwrap().1);
+    let token = reset_token(&h, "ada@example.com", 1).await;
     let err = h
         .auth
         .confirm_password_reset(&token, &"initech owns the quiet moon".into())

@@ -5,18 +5,6 @@ use time::Duration;
 
 use crate::support::*;
 
-async fn reset_token(h: &Harness, email: &str, nth: usize) -> SecretString {
-    h.auth.request_password_reset(email).await.unwrap();
-    let mail = h
-        .mailer
-        .wait_for(email, MailKind::PasswordReset, nth)
-        .await
-        .expect("reset mail sent");
-    let link = mail.link.unwrap();
-    let (_, token) = link.split_once("#token=").expect("token in the fragment");
-    SecretString::from(token)
-}
-
 #[tokio::test]
 async fn password_reset_sets_the_password_and_revokes_every_session() {
     let h = Harness::new();

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use authkit_core::dto::{LoginRequest, RegisterRequest, TokenPair};
 use authkit_core::events::MemorySink;
 use authkit_core::jwt::AccessClaims;
-use authkit_core::mail::MemoryMailer;
+use authkit_core::mail::{MailKind, MemoryMailer};
 use authkit_core::memory::MemoryStore;
 use authkit_core::password::HashParams;
 use authkit_core::{
-    Auth, AuthBuilder, AuthConfig, AuthConfigBuilder, ClientInfo, ManualClock, Registration, User,
+    Auth, AuthBuilder, AuthConfig, AuthConfigBuilder, ClientInfo, ManualClock, Registration,
+    SecretString, User,
 };
 
 pub const SECRET: &str = "test-secret-of-at-least-32-bytes!!";
@@ -112,6 +113,19 @@ pub fn login_request(email: &str, password: &str) -> LoginRequest {
         username: None,
         password: password.into(),
     }
+}
+
+/// Requests a password reset for `email` and returns the token of the `nth` reset mail.
+pub async fn reset_token(h: &Harness, email: &str, nth: usize) -> SecretString {
+    h.auth.request_password_reset(email).await.unwrap();
+    let mail = h
+        .mailer
+        .wait_for(email, MailKind::PasswordReset, nth)
+        .await
+        .expect("reset mail sent");
+    let link = mail.link.unwrap();
+    let (_, token) = link.split_once("#token=").expect("token in the fragment");
+    SecretString::from(token)
 }
 
 impl Harness {
