@@ -51,6 +51,8 @@ fn assert_user_and_tokens(answer: &Answer) -> authkit_core::dto::TokenPair {
 
 /// With a limit of 5 per minute, the 6th auth request from one client, whatever the route, is
 /// 429 `too_many_requests` with `Retry-After`; health checks are not limited.
+///
+/// Runs with [`options::rate_limited`](super::options::rate_limited).
 pub async fn the_sixth_auth_request_in_a_minute_is_too_many_requests(target: Target) {
     let api = Api::new(target);
     // Five cheap requests (none hashes a password, so the limiter cannot refill meanwhile),
@@ -90,6 +92,8 @@ pub async fn the_sixth_auth_request_in_a_minute_is_too_many_requests(target: Tar
 
 /// Without trusted proxies, `X-Forwarded-For` is ignored: requests claiming different clients
 /// share the limit of the peer (127.0.0.1).
+///
+/// Runs with [`options::rate_limited`](super::options::rate_limited).
 pub async fn untrusted_x_forwarded_for_shares_the_peers_rate_limit(target: Target) {
     let api = Api::new(target);
     for n in 1..=RATE_LIMIT {
@@ -102,6 +106,8 @@ pub async fn untrusted_x_forwarded_for_shares_the_peers_rate_limit(target: Targe
 
 /// Behind a trusted proxy, each `X-Forwarded-For` client has its own limit, and so has the
 /// proxy itself.
+///
+/// Runs with [`options::rate_limited_behind_trusted_proxy`](super::options::rate_limited_behind_trusted_proxy).
 pub async fn trusted_proxies_rate_limit_each_forwarded_client_separately(target: Target) {
     let api = Api::new(target);
     for client in ["203.0.113.1", "203.0.113.2"] {
@@ -116,6 +122,8 @@ pub async fn trusted_proxies_rate_limit_each_forwarded_client_separately(target:
 
 /// Behind a trusted proxy, a session records the `X-Forwarded-For` client's IP; without the
 /// header, the proxy's own.
+///
+/// Runs with [`options::behind_trusted_proxy`](super::options::behind_trusted_proxy).
 pub async fn trusted_proxies_record_the_forwarded_ip_on_sessions(target: Target) {
     let api = Api::new(target);
     assert_eq!(

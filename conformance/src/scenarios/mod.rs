@@ -16,6 +16,11 @@
 //!   window: `revocation.rs`;
 //! - request limits, client IPs and rate limits: `limits.rs`, `client_ip.rs`;
 //! - JWKS, health, OpenAPI and docs: `infra.rs`.
+//!
+//! A scenario is named once, where it is written: the build script lists every `pub async fn`
+//! here that takes `target: Target` for the suite macro. It runs with the default options
+//! unless its doc comment ends with "Runs with [`options::NAME`](options)", which pairs it
+//! with that function of [`options`]; adding a scenario is writing the function.
 
 mod account;
 mod admin;

@@ -180,6 +180,8 @@ pub async fn access_tokens_carry_the_documented_header_and_claims(target: Target
 /// With verification required, registration answers 202 `{"status":"accepted"}` for a new
 /// address and for a taken one (a case variant) alike; the new address gets a verification
 /// mail, the owner of the taken one a notice instead.
+///
+/// Runs with [`options::email_verification_required`](super::options::email_verification_required).
 pub async fn registration_with_verification_required_answers_202_alike_for_new_and_taken_addresses(
     target: Target,
 ) {
@@ -229,6 +231,8 @@ pub async fn registration_with_verification_required_answers_202_alike_for_new_a
 /// With verification required, login with an unverified address is 403 `email_not_verified`
 /// only after a correct password (a wrong one is 401 `invalid_credentials`); once the mailed
 /// token is confirmed, login succeeds.
+///
+/// Runs with [`options::email_verification_required`](super::options::email_verification_required).
 pub async fn unverified_login_is_email_not_verified_only_after_a_correct_password(target: Target) {
     let api = Api::new(target);
     let email = unique_email();

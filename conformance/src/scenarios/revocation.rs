@@ -295,6 +295,8 @@ pub async fn a_disabled_or_deleted_admin_changes_nobody(target: Target) {
 /// present the same token again and gets a new pair in the same session, which rotates as
 /// usual; after the window, presenting it again is a replay that revokes the family and ends
 /// its access tokens at once.
+///
+/// Runs with [`options::refresh_grace`](super::options::refresh_grace).
 pub async fn a_refresh_retried_within_the_grace_window_keeps_the_session(target: Target) {
     let api = Api::new(target);
     let account = api.register().await;
