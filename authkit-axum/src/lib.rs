@@ -31,8 +31,8 @@
 //!     .merge(authkit_axum::routes(api.clone()))
 //!     .layer(authkit_axum::AuthLayer::new(api));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! // Connect info gives authkit the client IP (rate limits, session records).
-//! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+//! // With the peer address, which authkit needs for rate limits and session records.
+//! authkit_axum::serve(listener, app, std::future::pending()).await
 //! # }
 //! ```
 //!
@@ -164,11 +164,32 @@ fn warn_missing_connect_info() {
     ONCE.call_once(|| {
         tracing::warn!(
             target: "authkit",
-            "no client address: serve the app with \
-             `into_make_service_with_connect_info::<SocketAddr>()` so authkit can rate-limit \
+            "no client address: serve the app with `authkit_axum::serve` (or axum's \
+             `into_make_service_with_connect_info::<SocketAddr>()`) so authkit can rate-limit \
              per client and record session IPs"
         );
     });
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in
+/// flight. Each request carries its peer address ([`ConnectInfo`]), which authkit reads for the
+/// per-client rate limit and the IP recorded on sessions; `axum::serve` without
+/// `into_make_service_with_connect_info::<SocketAddr>()` would lose it.
+///
+/// # Errors
+///
+/// What accepting connections fails with.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Writes an [`HttpResponse`] as an axum response.

@@ -11,13 +11,11 @@
 //! `'a'` equals `'a '` in a comparison. authkit's canonical e-mails and usernames are trimmed,
 //! so no stored value ends in a space and lookups by canonical form are unaffected.
 
-use std::str::FromStr;
-
 use authkit_core::store::StoreError;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
 
 use crate::StoreOptions;
-use crate::error::connect_error;
+use crate::options::{open_pool, parse_url};
 
 /// The embedded migrations (`migrations/mysql`).
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
@@ -31,14 +29,10 @@ impl MySqlStore {
     /// Connects to `url` (`mysql://user:password@host:3306/database`, `mariadb://…`).
     /// The password never appears in errors or `Debug` output.
     pub async fn connect(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
-        // sqlx reads the URL's parts, whichever of the two schemes it names.
-        let connect = MySqlConnectOptions::from_str(url).map_err(|e| connect_error(e, url))?;
-        let pool = options
-            .pool_options()
-            .connect_with(connect)
-            .await
-            .map_err(|e| connect_error(e, url))?;
-        Ok(Self::from_pool(pool))
+        let connect: MySqlConnectOptions = parse_url(url)?;
+        Ok(Self::from_pool(
+            open_pool(connect, &options, Some(url)).await?,
+        ))
     }
 
     /// Connects with sqlx's connect options (e.g. TLS settings).
@@ -46,12 +40,7 @@ impl MySqlStore {
         connect: MySqlConnectOptions,
         options: StoreOptions,
     ) -> Result<Self, StoreError> {
-        let pool = options
-            .pool_options()
-            .connect_with(connect)
-            .await
-            .map_err(crate::error::connect_failure)?;
-        Ok(Self::from_pool(pool))
+        Ok(Self::from_pool(open_pool(connect, &options, None).await?))
     }
 
     /// A store on a pool you configured.

@@ -88,3 +88,28 @@ impl StoreOptions {
             .max_lifetime(self.max_lifetime)
     }
 }
+
+/// A pool over `connect` with `options`. A failure names `url`, if the caller connected by
+/// one, without its password.
+pub(crate) async fn open_pool<DB: sqlx::Database>(
+    connect: <DB::Connection as sqlx::Connection>::Options,
+    options: &StoreOptions,
+    url: Option<&str>,
+) -> Result<sqlx::Pool<DB>, authkit_core::store::StoreError> {
+    options
+        .pool_options()
+        .connect_with(connect)
+        .await
+        .map_err(|e| match url {
+            Some(url) => crate::error::connect_error(e, url),
+            None => crate::error::connect_failure(e),
+        })
+}
+
+/// `url` read as a backend's connect options; a failure names it without its password.
+pub(crate) fn parse_url<O>(url: &str) -> Result<O, authkit_core::store::StoreError>
+where
+    O: std::str::FromStr<Err = sqlx::Error>,
+{
+    O::from_str(url).map_err(|e| crate::error::connect_error(e, url))
+}

@@ -5,14 +5,13 @@
 //! any number of pools and processes. Transactions that lose a deadlock or a serialization
 //! check (40P01, 40001) are run again.
 
-use std::str::FromStr;
-
 use async_trait::async_trait;
 use authkit_core::store::{RevocationListener, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool};
 
 use crate::StoreOptions;
-use crate::error::{connect_error, store_error};
+use crate::error::store_error;
+use crate::options::{open_pool, parse_url};
 
 /// The channel the `revocations` insert trigger notifies (see the migration).
 const REVOCATION_CHANNEL: &str = "authkit_revocations";
@@ -34,13 +33,10 @@ impl PgStore {
     /// Connects to `url` (`postgres://user:password@host:5432/database`, `postgresql://…`).
     /// The password never appears in errors or `Debug` output.
     pub async fn connect(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
-        let connect = PgConnectOptions::from_str(url).map_err(|e| connect_error(e, url))?;
-        let pool = options
-            .pool_options()
-            .connect_with(connect)
-            .await
-            .map_err(|e| connect_error(e, url))?;
-        Ok(Self::from_pool(pool))
+        let connect: PgConnectOptions = parse_url(url)?;
+        Ok(Self::from_pool(
+            open_pool(connect, &options, Some(url)).await?,
+        ))
     }
 
     /// Connects with sqlx's connect options (e.g. to set `search_path` or TLS settings).
@@ -48,12 +44,7 @@ impl PgStore {
         connect: PgConnectOptions,
         options: StoreOptions,
     ) -> Result<Self, StoreError> {
-        let pool = options
-            .pool_options()
-            .connect_with(connect)
-            .await
-            .map_err(crate::error::connect_failure)?;
-        Ok(Self::from_pool(pool))
+        Ok(Self::from_pool(open_pool(connect, &options, None).await?))
     }
 
     /// A store on a pool you configured.

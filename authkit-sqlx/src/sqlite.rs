@@ -7,7 +7,6 @@
 //! makes every single-use operation single-winner here. `LIKE` is made case-sensitive
 //! (`PRAGMA case_sensitive_like`), as on the other backends.
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use authkit_core::store::StoreError;
@@ -15,6 +14,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSy
 
 use crate::StoreOptions;
 use crate::error::connect_error;
+use crate::options::parse_url;
 
 /// The embedded migrations (`migrations/sqlite`).
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -46,8 +46,7 @@ impl SqliteStore {
     /// connections would each see their own empty database.
     pub async fn connect(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let mut connect = SqliteConnectOptions::from_str(url)
-            .map_err(|e| connect_error(e, url))?
+        let mut connect = parse_url::<SqliteConnectOptions>(url)?
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
             .pragma("case_sensitive_like", "ON");

@@ -365,7 +365,7 @@ async fn axum_and_actix_answer_every_step_alike() {
     let axum = testing::prepare(&options, &Backend::Sqlite).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let axum_base = format!("http://{}", listener.local_addr().unwrap());
-    let axum_server = tokio::spawn(axum_app::serve(
+    let axum_server = tokio::spawn(authkit_axum::serve(
         listener,
         axum_app::router(axum.api.clone()),
         std::future::pending(),

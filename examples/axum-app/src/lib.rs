@@ -2,8 +2,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use std::net::SocketAddr;
-
 use authkit_axum::{Admin, AuthLayer, AuthUser, RequireRole};
 use authkit_core::http::HttpApi;
 use axum::Router;
@@ -27,18 +25,4 @@ pub fn router(api: HttpApi) -> Router {
         .route("/admin/stats", get(admin_stats))
         .merge(authkit_axum::routes(api.clone()))
         .layer(AuthLayer::new(api))
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

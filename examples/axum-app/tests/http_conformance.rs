@@ -19,7 +19,11 @@ impl App for AxumApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let router = axum_app::router(prepared.api);
-        let server = tokio::spawn(axum_app::serve(listener, router, std::future::pending()));
+        let server = tokio::spawn(authkit_axum::serve(
+            listener,
+            router,
+            std::future::pending(),
+        ));
         let (admin_email, admin_password) = testing::admin();
         Target {
             base_url,

@@ -7,7 +7,7 @@ async fn readyz_answers_503_when_the_database_is_unreachable() {
     let (api, pool) = testing::api_with_closable_store().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(axum_app::serve(
+    let server = tokio::spawn(authkit_axum::serve(
         listener,
         axum_app::router(api),
         std::future::pending(),

@@ -40,8 +40,6 @@ pub mod api;
 pub mod problem;
 pub mod store;
 
-use std::net::SocketAddr;
-
 use authkit_axum::AuthLayer;
 use authkit_core::http::HttpApi;
 use axum::Router;
@@ -59,18 +57,4 @@ pub fn router(api: HttpApi, credits: CreditStore) -> Router {
         .with_state(credits)
         .merge(authkit_axum::routes(api.clone()))
         .layer(AuthLayer::new(api))
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

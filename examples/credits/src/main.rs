@@ -1,17 +1,12 @@
 //! `cargo run -p credits`: the credits service on SQLite with no setup; PostgreSQL or MySQL
 //! when `DATABASE_URL` says so. Every setting is an environment variable (see README.md).
 
-use authkit_example_support::{
-    Settings, StartupError, announce, build, exit_code, load_settings, shutdown_signal,
-};
+use authkit_example_support::{Settings, StartupError, bind, build, run_main, shutdown_signal};
 use credits::CreditStore;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match load_settings() {
-        Ok(settings) => exit_code(run(settings).await),
-        Err(code) => code,
-    }
+    run_main(run).await
 }
 
 async fn run(settings: Settings) -> Result<(), StartupError> {
@@ -24,15 +19,8 @@ async fn run(settings: Settings) -> Result<(), StartupError> {
         .migrate()
         .await
         .map_err(|e| format!("DATABASE_URL: cannot create the credits tables: {e}"))?;
-    let listener = tokio::net::TcpListener::bind(settings.bind)
-        .await
-        .map_err(|e| format!("AUTHKIT_BIND={}: {e}", settings.bind))?;
-    announce(listener.local_addr()?);
-    credits::serve(
-        listener,
-        credits::router(app.api, credits),
-        shutdown_signal(),
-    )
-    .await?;
+    let listener = bind(&settings).await?;
+    let router = credits::router(app.api, credits);
+    authkit_axum::serve(listener, router, shutdown_signal()).await?;
     Ok(())
 }

@@ -65,7 +65,11 @@ impl Service {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = credits::router(prepared.api, credits.clone());
-        let server = tokio::spawn(credits::serve(listener, router, std::future::pending()));
+        let server = tokio::spawn(authkit_axum::serve(
+            listener,
+            router,
+            std::future::pending(),
+        ));
         let client = reqwest::Client::new();
         let (email, password) = testing::admin();
         let login = client

@@ -123,6 +123,28 @@ pub fn announce(addr: std::net::SocketAddr) {
     tracing::info!("API docs at http://{addr}/docs (OpenAPI at /openapi.json)");
 }
 
+/// An example's `main`: reads the settings (exit 1 on a bad one), runs `run` with them and
+/// turns its outcome into the exit code.
+pub async fn run_main<F, Fut>(run: F) -> std::process::ExitCode
+where
+    F: FnOnce(Settings) -> Fut,
+    Fut: std::future::Future<Output = Result<(), StartupError>>,
+{
+    match load_settings() {
+        Ok(settings) => exit_code(run(settings).await),
+        Err(code) => code,
+    }
+}
+
+/// A listener on `AUTHKIT_BIND`, announced in the log.
+pub async fn bind(settings: &Settings) -> Result<tokio::net::TcpListener, StartupError> {
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .map_err(|e| format!("AUTHKIT_BIND={}: {e}", settings.bind))?;
+    announce(listener.local_addr()?);
+    Ok(listener)
+}
+
 /// The process exit code for how `run` ended, logging the failure.
 pub fn exit_code(result: Result<(), StartupError>) -> std::process::ExitCode {
     match result {
