@@ -32,7 +32,7 @@
 //! `cargo run -p credits` serves on `127.0.0.1:8080` with SQLite (`authkit.db`), configured by
 //! the same environment variables as the other examples (`DATABASE_URL`,
 //! `AUTHKIT_ADMIN_EMAIL`, ... see README.md). The crate is a library so that its tests serve
-//! exactly what `main` serves: [`router`] and [`serve`].
+//! exactly what `main` serves: [`router`], served by [`authkit_axum::serve`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
