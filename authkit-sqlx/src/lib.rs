@@ -38,10 +38,14 @@
 //! ## Migrations
 //! Each backend's schema is embedded in the binary (`migrations/<backend>/*.sql`) and applied
 //! by one call, [`SqlStore::migrate`]: it creates what is missing and does nothing when the
-//! schema is current, so call it at every start. sqlx records the applied versions in
-//! `_sqlx_migrations`. On PostgreSQL and MySQL the migrator holds a database-wide lock
-//! (`pg_advisory_lock`, `GET_LOCK`) while it works, so instances starting together migrate
-//! once, one after the other.
+//! schema is current, so call it at every start. The applied versions are recorded in
+//! authkit's own table, `_authkit_migrations` ([`MIGRATIONS_TABLE`]), so the application's own
+//! sqlx migrations (in sqlx's default `_sqlx_migrations`) share the database: either may run
+//! first, and neither migrator sees the other's history as missing. A history that an earlier
+//! release left in `_sqlx_migrations` is moved on the first `migrate()` (see [`migrations`]).
+//! On PostgreSQL and MySQL the migrator holds a database-wide lock (`pg_advisory_lock`,
+//! `GET_LOCK`) while it works, so instances starting together migrate once, one after the
+//! other. [`SqlStore::migrator`] hands the same migrations to an application's own tooling.
 //!
 //! ## Several instances on one PostgreSQL
 //! Point every instance at the same database (and schema) and let each call `migrate()` at
@@ -115,6 +119,7 @@
 
 mod codec;
 mod error;
+pub mod migrations;
 mod options;
 pub mod retry;
 mod rows;
@@ -137,6 +142,7 @@ use async_trait::async_trait;
 use authkit_core::events::EventSink;
 use authkit_core::store::{Store, StoreError};
 
+pub use migrations::MIGRATIONS_TABLE;
 #[cfg(feature = "mysql")]
 pub use mysql::MySqlStore;
 pub use options::StoreOptions;
@@ -211,9 +217,18 @@ impl fmt::Display for Backend {
 /// [`authkit_core::Auth::builder`] takes.
 #[async_trait]
 pub trait SqlStore: Store + EventSink {
-    /// Applies the embedded migrations that are not applied yet. Idempotent; safe when several
-    /// instances start at once on PostgreSQL or MySQL (the migrator takes a database lock).
+    /// Applies the embedded migrations that are not applied yet, recording them in authkit's
+    /// own table ([`migrations::MIGRATIONS_TABLE`]), apart from the application's sqlx
+    /// migrations; a history that an earlier release left in `_sqlx_migrations` is moved
+    /// there first (see [`migrations`]). Idempotent; safe when several instances start at once
+    /// on PostgreSQL or MySQL (the migrator takes the database's migration lock).
     async fn migrate(&self) -> Result<(), StoreError>;
+
+    /// authkit's migrations as a sqlx [`Migrator`](sqlx::migrate::Migrator) recording into
+    /// [`migrations::MIGRATIONS_TABLE`], for an application that runs its migrations with its
+    /// own tooling. Prefer [`migrate`](Self::migrate), which also moves an earlier release's
+    /// history.
+    fn migrator(&self) -> sqlx::migrate::Migrator;
 
     /// Which backend this is.
     fn backend(&self) -> Backend;

@@ -58,6 +58,10 @@ impl MySqlStore {
 pub(crate) mod sql {
     portable_sql!(verbatim);
 
+    /// Whether an earlier release's migration history table exists (a count, 0 or 1).
+    pub(crate) const LEGACY_HISTORY_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.tables \
+         WHERE table_schema = DATABASE() AND table_name = '_sqlx_migrations'";
+
     /// InnoDB's default REPEATABLE READ; every single-use step is a locking `UPDATE`, which
     /// reads the latest committed row, not the snapshot.
     pub(crate) const BEGIN: &str = "BEGIN";

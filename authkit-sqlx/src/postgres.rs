@@ -127,6 +127,10 @@ macro_rules! dollar_numbered {
 pub(crate) mod sql {
     portable_sql!(dollar_numbered);
 
+    /// Whether an earlier release's migration history table exists (a count, 0 or 1).
+    pub(crate) const LEGACY_HISTORY_EXISTS: &str =
+        "SELECT COUNT(*) FROM pg_catalog.pg_class WHERE oid = to_regclass('_sqlx_migrations')";
+
     /// READ COMMITTED; the conditional updates provide the single winner.
     pub(crate) const BEGIN: &str = "BEGIN";
 

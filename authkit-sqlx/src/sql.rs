@@ -44,5 +44,16 @@ macro_rules! portable_sql {
              VALUES (?, ?, ?, ?, ?, ?)"
         );
         pub(crate) const PING: &str = "SELECT 1";
+
+        // Moving an earlier release's migration history (see `migrations.rs`).
+        pub(crate) const ADOPT_LEGACY_MIGRATION: &str = $placeholders!(
+            "INSERT INTO _authkit_migrations \
+             (version, description, installed_on, success, checksum, execution_time) \
+             SELECT version, description, installed_on, success, checksum, execution_time \
+             FROM _sqlx_migrations WHERE version = ? AND checksum = ? \
+             AND NOT EXISTS (SELECT 1 FROM _authkit_migrations WHERE version = ?)"
+        );
+        pub(crate) const FORGET_LEGACY_MIGRATION: &str =
+            $placeholders!("DELETE FROM _sqlx_migrations WHERE version = ? AND checksum = ?");
     };
 }

@@ -90,6 +90,10 @@ impl SqliteStore {
 pub(crate) mod sql {
     portable_sql!(verbatim);
 
+    /// Whether an earlier release's migration history table exists (a count, 0 or 1).
+    pub(crate) const LEGACY_HISTORY_EXISTS: &str =
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'";
+
     /// Write transactions take the write lock up front.
     pub(crate) const BEGIN: &str = "BEGIN IMMEDIATE";
 

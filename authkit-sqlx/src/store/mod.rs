@@ -77,6 +77,41 @@ macro_rules! impl_store {
                 hash.as_bytes()
             }
 
+            /// Moves the rows of authkit's migrations (same version and checksum) from the
+            /// table earlier releases shared with the application into authkit's own, in one
+            /// transaction. The caller holds the migration lock.
+            async fn adopt_legacy_history(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                migrator: &sqlx::migrate::Migrator,
+            ) -> Result<(), sqlx::migrate::MigrateError> {
+                use sqlx::Connection;
+                use sqlx::migrate::Migrate;
+                let legacy: i64 = sqlx::query_scalar($sql::LEGACY_HISTORY_EXISTS)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                if legacy == 0 {
+                    return Ok(());
+                }
+                conn.ensure_migrations_table(crate::migrations::MIGRATIONS_TABLE)
+                    .await?;
+                let mut tx = conn.begin().await?;
+                for migration in migrator.iter() {
+                    sqlx::query($sql::ADOPT_LEGACY_MIGRATION)
+                        .bind(migration.version)
+                        .bind(&*migration.checksum)
+                        .bind(migration.version)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query($sql::FORGET_LEGACY_MIGRATION)
+                        .bind(migration.version)
+                        .bind(&*migration.checksum)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             impl $store {
                 /// A transaction that starts as a writer (SQLite: `BEGIN IMMEDIATE`), so it
                 /// never needs a lock upgrade.
@@ -128,7 +163,24 @@ macro_rules! impl_store {
             #[async_trait]
             impl SqlStore for $store {
                 async fn migrate(&self) -> Result<(), StoreError> {
-                    $migrator.run(&self.pool).await.map_err(crate::error::migrate_error)
+                    use sqlx::migrate::Migrate;
+                    let migrator = self.migrator();
+                    let mut conn = self.pool.acquire().await.map_err(store_error)?;
+                    // One lock over moving an earlier history and migrating: an instance
+                    // starting meanwhile waits, then finds everything in place.
+                    conn.lock().await.map_err(crate::error::migrate_error)?;
+                    let migrated = match adopt_legacy_history(&mut conn, &migrator).await {
+                        // `run` on a connection, as sqlx offers it where `run`'s `Acquire`
+                        // bound cannot be met inside an `async_trait` method.
+                        Ok(()) => migrator.run_direct(None, &mut *conn, false).await,
+                        Err(error) => Err(error),
+                    };
+                    let unlocked = conn.unlock().await;
+                    migrated.and(unlocked).map_err(crate::error::migrate_error)
+                }
+
+                fn migrator(&self) -> sqlx::migrate::Migrator {
+                    crate::migrations::own_history(&$migrator)
                 }
 
                 fn backend(&self) -> Backend {

@@ -25,8 +25,13 @@
 //!
 //! ## What it deliberately does not do
 //! No refunds, transfers between users or expiry; no idempotency keys (a retried `use` spends
-//! twice). The tables are created with `CREATE TABLE IF NOT EXISTS`, not versioned
-//! migrations: an example's schema that never changes does not need them.
+//! twice).
+//!
+//! ## Its migrations beside authkit's
+//! The credits tables are versioned sqlx migrations (`migrations/{sqlite,postgres,mysql}`),
+//! recorded in sqlx's default `_sqlx_migrations` table; authkit records its own in
+//! `_authkit_migrations`, so the two histories share the database without either migrator
+//! seeing the other's rows.
 //!
 //! ## Run it
 //! `cargo run -p credits` serves on `127.0.0.1:8080` with SQLite (`authkit.db`), configured by

@@ -185,7 +185,7 @@ enum Applied {
 }
 
 /// The flow of every operation, instantiated in each backend module with its SQL constants
-/// (`SCHEMA`, `BEGIN`, `BALANCE`, `SPEND`, `CREDIT`, `INSERT_ENTRY`, `LIST`).
+/// (`MIGRATOR`, `BEGIN`, `BALANCE`, `SPEND`, `CREDIT`, `INSERT_ENTRY`, `LIST`).
 macro_rules! flows {
     ($pool:ty) => {
         use uuid::Uuid;
@@ -195,11 +195,7 @@ macro_rules! flows {
         type Row = (Uuid, Uuid, i64, String, i64, Uuid, Option<String>, i64);
 
         pub(super) async fn create_schema(pool: &$pool) -> Result<(), sqlx::Error> {
-            let mut tx = pool.begin_with(BEGIN).await?;
-            for statement in SCHEMA {
-                sqlx::query(*statement).execute(&mut *tx).await?;
-            }
-            tx.commit().await
+            MIGRATOR.run(pool).await.map_err(sqlx::Error::from)
         }
 
         pub(super) async fn balance(pool: &$pool, user_id: Uuid) -> Result<i64, sqlx::Error> {
@@ -405,10 +401,10 @@ impl CreditStore {
         Ok(Self { db })
     }
 
-    /// Creates the credits tables if they are missing; does nothing when they exist. Call it
-    /// at every start, after authkit's migrations (the balances refer to `users`). Instances
-    /// starting together on PostgreSQL take turns (an advisory lock); MySQL and SQLite
-    /// serialise the statements themselves.
+    /// Applies the credits migrations that are not applied yet (sqlx's `_sqlx_migrations`
+    /// table; authkit records its own in `_authkit_migrations`, so neither migrator sees the
+    /// other's). Call it at every start, after authkit's migrations (the balances refer to
+    /// `users`). Instances starting together take turns on sqlx's migration lock.
     pub async fn migrate(&self) -> Result<(), CreditsError> {
         Ok(dispatch!(self, create_schema())?)
     }

@@ -1,29 +1,12 @@
 //! PostgreSQL: ids as `UUID` like authkit's. READ COMMITTED suffices: a conditional `UPDATE`
 //! that waited for another transaction's row lock re-checks its `WHERE` on the row that
-//! transaction committed. The schema is created under a transaction-scoped advisory lock, so
-//! instances starting together do not race on `CREATE TABLE IF NOT EXISTS`.
+//! transaction committed.
 
 const BEGIN: &str = "BEGIN";
 
-const SCHEMA: &[&str] = &[
-    // A fixed key of this example's own: every instance takes the same lock.
-    "SELECT pg_advisory_xact_lock(636865646974)",
-    "CREATE TABLE IF NOT EXISTS credit_balances (
-        user_id UUID   NOT NULL PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
-        balance BIGINT NOT NULL CHECK (balance >= 0)
-    )",
-    "CREATE TABLE IF NOT EXISTS credit_ledger (
-        id            UUID         NOT NULL PRIMARY KEY,
-        user_id       UUID         NOT NULL,
-        amount        BIGINT       NOT NULL,
-        kind          VARCHAR(8)   NOT NULL CHECK (kind IN ('use', 'add')),
-        balance_after BIGINT       NOT NULL CHECK (balance_after >= 0),
-        actor_id      UUID         NOT NULL,
-        note          VARCHAR(200),
-        created_at    BIGINT       NOT NULL
-    )",
-    "CREATE INDEX IF NOT EXISTS credit_ledger_user_id_idx ON credit_ledger (user_id, id)",
-];
+/// The credits migrations (`migrations/postgres`), recorded in sqlx's `_sqlx_migrations`; authkit keeps
+/// its own history apart.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 const BALANCE: &str = "SELECT balance FROM credit_balances WHERE user_id = $1";
 
