@@ -24,6 +24,11 @@ pub struct RegisterRequest {
     /// An optional username.
     #[serde(default)]
     pub username: Option<String>,
+    /// The role to register with: `user` when absent, otherwise one of the configured
+    /// self-registration roles ([`AuthConfigBuilder::registration_roles`](crate::AuthConfigBuilder::registration_roles)).
+    /// `admin` is never one.
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 /// `POST /auth/login`: an e-mail address or a username, and the password.

@@ -55,6 +55,7 @@
 //!     email: "ada@example.com".into(),
 //!     password: "a long and unusual passphrase".into(),
 //!     username: None,
+//!     role: None,
 //! };
 //! let Registration::Created { user, tokens } = auth.register(request, &ClientInfo::default()).await? else {
 //!     unreachable!("e-mail verification is not required by default");

@@ -46,6 +46,7 @@ fn refresh_rotation(c: &mut Criterion) {
         email: "bench@example.com".into(),
         password: "a benchmark passphrase of some length".into(),
         username: None,
+        role: None,
     };
     let Registration::Created { tokens, .. } = rt
         .block_on(auth.register(request, &ClientInfo::default()))

@@ -141,6 +141,8 @@ pub struct TargetOptions {
     /// The refresh grace window in seconds: a rotated-out refresh token presented again this
     /// soon gets a new one instead of revoking its family (default 0, the library's default).
     pub refresh_grace_seconds: u32,
+    /// Roles a user may choose at registration besides `user` (default none).
+    pub registration_roles: Vec<String>,
 }
 
 /// A running server, as [`App::start`] returns it.
@@ -319,7 +321,7 @@ mod tests {
                     .count()
             })
             .sum();
-        assert_eq!(listed, 82, "{names}");
+        assert_eq!(listed, 85, "{names}");
     }
 
     #[test]

@@ -51,6 +51,7 @@ impl Auth {
             .as_deref()
             .map(normalize_username)
             .transpose()?;
+        let role = self.registration_role(req.role.as_deref())?;
         let password_hash = self
             .accept_new_password(
                 &req.password,
@@ -70,12 +71,7 @@ impl Auth {
             return Ok(Registration::VerificationPending);
         }
 
-        let user = self.new_user(
-            (email, email_canonical),
-            username,
-            password_hash,
-            Role::user(),
-        );
+        let user = self.new_user((email, email_canonical), username, password_hash, role);
         match self.inner.store.create_user(&user).await {
             Ok(()) => {}
             Err(StoreError::Conflict(UniqueField::Email)) if verification_required => {
@@ -107,6 +103,33 @@ impl Auth {
             user: Box::new(user),
             tokens,
         })
+    }
+
+    /// The role a registration asks for: `user` when it names none, or one of the configured
+    /// self-registration roles; anything else (`admin` always) is `validation_failed`.
+    fn registration_role(&self, requested: Option<&str>) -> Result<Role, AuthError> {
+        let allowed = &self.inner.config.registration_roles;
+        match requested {
+            None | Some(Role::USER) => Ok(Role::user()),
+            Some(name) => allowed
+                .iter()
+                .find(|role| role.as_str() == name)
+                .cloned()
+                .ok_or_else(|| {
+                    let choices: Vec<&str> = std::iter::once(Role::USER)
+                        .chain(allowed.iter().map(Role::as_str))
+                        .collect();
+                    // Echo the name only when it is one (the body is the caller's).
+                    let shown = match Role::new(name) {
+                        Ok(_) => format!("`{name}`"),
+                        Err(_) => "this role".to_owned(),
+                    };
+                    AuthError::Validation(format!(
+                        "role: {shown} cannot be chosen at registration; choose one of {}",
+                        choices.join(", ")
+                    ))
+                }),
+        }
     }
 
     pub(super) fn new_user(

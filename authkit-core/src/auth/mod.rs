@@ -56,6 +56,7 @@ pub use login::Registration;
 ///     email: "ada@example.com".into(),
 ///     password: "a long and unusual passphrase".into(),
 ///     username: None,
+///     role: None,
 /// };
 /// auth.register(register, &ClientInfo::default()).await?;
 ///

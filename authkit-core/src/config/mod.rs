@@ -9,6 +9,7 @@ use std::fmt;
 use time::Duration;
 
 use crate::jwt::{JwtKey, KeyRing};
+use crate::model::Role;
 use crate::password::HashParams;
 use crate::policy::PasswordPolicy;
 
@@ -149,6 +150,7 @@ pub struct AuthConfig {
     pub(crate) email_change_ttl: Duration,
     pub(crate) require_email_verification: bool,
     pub(crate) policy: PasswordPolicy,
+    pub(crate) registration_roles: Vec<Role>,
     pub(crate) hash_params: HashParams,
     pub(crate) hash_concurrency: usize,
     pub(crate) public_url: String,
@@ -218,6 +220,11 @@ impl AuthConfig {
         &self.policy
     }
 
+    /// The roles a user may choose at registration besides `user`.
+    pub fn registration_roles(&self) -> &[Role] {
+        &self.registration_roles
+    }
+
     /// The key ring.
     pub fn keys(&self) -> &KeyRing {
         &self.keys
@@ -242,6 +249,7 @@ pub struct AuthConfigBuilder {
     require_email_verification: bool,
     password_min_length: Option<usize>,
     password_min_strength: Option<u8>,
+    registration_roles: Vec<String>,
     hash_params: Option<HashParams>,
     hash_concurrency: Option<usize>,
     public_url: Option<String>,
@@ -356,6 +364,19 @@ impl AuthConfigBuilder {
     /// estimator off). See [`crate::policy`].
     pub fn password_min_strength(mut self, score: u8) -> Self {
         self.password_min_strength = Some(score);
+        self
+    }
+
+    /// The roles a user may choose at registration besides `user` (default none), e.g.
+    /// `["candidate", "hr"]`. Any other role in a registration is 400 `validation_failed`;
+    /// `admin` may not be listed (admins are made by an admin or
+    /// [`Auth::ensure_admin`](crate::Auth::ensure_admin)).
+    pub fn registration_roles<I, S>(mut self, roles: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.registration_roles = roles.into_iter().map(Into::into).collect();
         self
     }
 
@@ -556,6 +577,19 @@ impl AuthConfigBuilder {
             ));
         }
 
+        let registration_roles = self
+            .registration_roles
+            .iter()
+            .map(|name| match Role::new(name.as_str()) {
+                Ok(role) if role.is_admin() => Err(ConfigError::new(
+                    "registration_roles",
+                    "`admin` cannot be chosen at registration: make admins with the admin routes \
+                     or Auth::ensure_admin",
+                )),
+                Ok(role) => Ok(role),
+                Err(err) => Err(ConfigError::new("registration_roles", err.to_string())),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(AuthConfig {
             keys,
             issuer,
@@ -570,6 +604,7 @@ impl AuthConfigBuilder {
             email_change_ttl,
             require_email_verification: self.require_email_verification,
             policy,
+            registration_roles,
             hash_params,
             hash_concurrency,
             public_url,

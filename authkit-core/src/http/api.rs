@@ -21,9 +21,20 @@ pub(super) struct ApiInner {
 impl HttpApi {
     /// The API of `auth` with `config`.
     pub fn new(auth: Auth, config: HttpConfig) -> Self {
-        let openapi =
-            serde_json::to_vec_pretty(&openapi::document(&config.prefix, config.password_grant))
-                .expect("the OpenAPI document serializes");
+        let roles: Vec<&str> = std::iter::once(crate::model::Role::USER)
+            .chain(
+                auth.config()
+                    .registration_roles()
+                    .iter()
+                    .map(|r| r.as_str()),
+            )
+            .collect();
+        let openapi = serde_json::to_vec_pretty(&openapi::document(
+            &config.prefix,
+            config.password_grant,
+            &roles,
+        ))
+        .expect("the OpenAPI document serializes");
         let docs = openapi::docs_page(&config.prefix).into_bytes();
         Self {
             inner: std::sync::Arc::new(ApiInner {

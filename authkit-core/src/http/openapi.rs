@@ -178,7 +178,9 @@ fn operation(route: Route, d: &OpenApiDoc, password_grant: bool) -> Value {
 /// The OpenAPI 3.1 document of every route, with the auth routes under `prefix`.
 /// The OpenAPI document for routes under `prefix`; the OAuth2 password flow (Swagger UI's
 /// "Authorize" with a username and password) is described only when `password_grant` is on.
-pub(super) fn document(prefix: &str, password_grant: bool) -> Value {
+///
+/// `roles` are the roles a registration may name (`user` and the configured ones).
+pub(super) fn document(prefix: &str, password_grant: bool, roles: &[&str]) -> Value {
     let mut paths = serde_json::Map::new();
     for route in Route::ALL {
         let Some(doc) = route.spec().doc else {
@@ -220,7 +222,8 @@ pub(super) fn document(prefix: &str, password_grant: bool) -> Value {
                     "id": { "type": "string", "format": "uuid" }, "email": { "type": "string", "format": "email" }, "username": { "type": ["string", "null"] },
                     "role": string, "status": { "enum": ["active", "disabled"] }, "email_verified": { "type": "boolean" }, "created_at": time, "updated_at": time } },
                 "RegisterRequest": { "type": "object", "required": ["email", "password"], "additionalProperties": false, "properties": {
-                    "email": string, "password": { "type": "string", "format": "password" }, "username": { "type": ["string", "null"] } } },
+                    "email": string, "password": { "type": "string", "format": "password" }, "username": { "type": ["string", "null"] },
+                    "role": { "description": "The role to register with (default `user`)", "enum": roles.iter().map(|role| Value::from(*role)).chain([Value::Null]).collect::<Vec<_>>() } } },
                 "RegisterResponse": { "type": "object", "required": ["user"], "properties": { "user": schema_ref("User"), "tokens": schema_ref("TokenPair") } },
                 "LoginRequest": { "type": "object", "required": ["password"], "additionalProperties": false, "properties": {
                     "email": string, "username": string, "password": { "type": "string", "format": "password" } } },
@@ -298,7 +301,7 @@ mod tests {
 
     #[test]
     fn statuses_implied_by_a_routes_shape_are_documented() {
-        let doc = document("/auth", true);
+        let doc = document("/auth", true, &["user"]);
         for route in Route::ALL {
             let Some(d) = route.spec().doc else {
                 continue;
@@ -325,7 +328,7 @@ mod tests {
 
     #[test]
     fn every_route_is_described_under_its_method_and_path() {
-        let doc = document("/auth", true);
+        let doc = document("/auth", true, &["user"]);
         assert_eq!(doc["openapi"], "3.1.0");
         for route in Route::ALL.into_iter().filter(|r| r.spec().doc.is_some()) {
             let (method, _) = route.endpoint();
@@ -344,7 +347,7 @@ mod tests {
 
     #[test]
     fn every_schema_reference_resolves() {
-        let doc = document("/api/auth", true);
+        let doc = document("/api/auth", true, &["user"]);
         let text = doc.to_string();
         for part in text.split("#/components/schemas/").skip(1) {
             let name: String = part.chars().take_while(|c| c.is_alphanumeric()).collect();

@@ -14,6 +14,7 @@ async fn login_by_email_in_any_case_and_by_username() {
         email: "ada@example.com".into(),
         password: PASSWORD.into(),
         username: Some("Ada_L".into()),
+        role: None,
     };
     h.auth.register(req, &client()).await.unwrap();
     let by_email = h.login("ADA@Example.com", PASSWORD).await.unwrap();

@@ -63,6 +63,7 @@ async fn a_taken_username_is_username_taken() {
         email: email.into(),
         password: PASSWORD.into(),
         username: Some(name.into()),
+        role: None,
     };
     h.auth
         .register(req("a@example.com", "Ada"), &client())
@@ -230,6 +231,7 @@ async fn with_verification_required_a_taken_username_answers_202_and_mails_the_a
         email: email.into(),
         password: PASSWORD.into(),
         username: Some("ada".into()),
+        role: None,
     };
     h.auth
         .register(req("a@example.com"), &client())
@@ -252,4 +254,57 @@ async fn with_verification_required_a_taken_username_answers_202_and_mails_the_a
             .unwrap()
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn a_configured_registration_role_is_given_and_any_other_is_validation_failed() {
+    let h = Harness::with(config().registration_roles(["candidate", "hr"]));
+    let register = |email: &str, role: Option<&str>| RegisterRequest {
+        role: role.map(str::to_owned),
+        ..register_request(email, PASSWORD)
+    };
+    let Registration::Created { user, tokens } = h
+        .auth
+        .register(register("cand@example.com", Some("hr")), &client())
+        .await
+        .unwrap()
+    else {
+        panic!("verification is not required here");
+    };
+    assert_eq!(user.role.as_str(), "hr");
+    assert_eq!(h.claims(&tokens).role.as_str(), "hr");
+
+    for role in ["admin", "recruiter", "HR"] {
+        let err = h
+            .auth
+            .register(register("other@example.com", Some(role)), &client())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::ValidationFailed, "{role}");
+        // A malformed name is not echoed.
+        let shown = if role == "HR" {
+            "this role".to_owned()
+        } else {
+            format!("`{role}`")
+        };
+        let expected = format!(
+            "role: {shown} cannot be chosen at registration; choose one of user, candidate, hr"
+        );
+        assert_eq!(err.problem().detail, Some(expected));
+    }
+    assert!(
+        h.store
+            .user_by_email("other@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn admin_or_a_malformed_name_cannot_be_a_registration_role() {
+    for roles in [vec!["candidate", "admin"], vec!["Not A Role"]] {
+        let err = config().registration_roles(roles).build().unwrap_err();
+        assert_eq!(err.setting, "registration_roles");
+    }
 }

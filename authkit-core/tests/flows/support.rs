@@ -104,6 +104,7 @@ pub fn register_request(email: &str, password: &str) -> RegisterRequest {
         email: email.into(),
         password: password.into(),
         username: None,
+        role: None,
     }
 }
 

@@ -67,6 +67,7 @@ async fn setup() -> (HttpApi, String) {
         email: "bench@example.com".into(),
         password: PASSWORD.into(),
         username: None,
+        role: None,
     };
     let Registration::Created { user, tokens } = auth
         .register(request, &ClientInfo::default())

@@ -32,7 +32,7 @@ pub async fn non_json_content_types_are_unsupported_media_type(target: Target) {
     }
 }
 
-/// Malformed JSON, a body with an unknown field (a typo, or a `role` smuggled into a
+/// Malformed JSON, a body with an unknown field (a typo, or an `email_verified` smuggled into a
 /// registration), a body that lacks a required field, and a body of the wrong JSON type are
 /// 400 `malformed_body`.
 pub async fn malformed_json_unknown_and_missing_fields_are_malformed_body(target: Target) {
@@ -54,7 +54,7 @@ pub async fn malformed_json_unknown_and_missing_fields_are_malformed_body(target
         ),
         (
             "/auth/register",
-            json!({ "email": email, "password": PASSWORD, "role": "admin" }).to_string(),
+            json!({ "email": email, "password": PASSWORD, "email_verified": true }).to_string(),
         ),
         ("/auth/register", json!({ "email": email }).to_string()),
         ("/auth/refresh", json!(["a", "b"]).to_string()),

@@ -102,6 +102,17 @@ pub mod options {
         }
     }
 
+    /// The roles of [`registration_roles`], which a user may choose at registration.
+    pub const REGISTRATION_ROLES: [&str; 2] = ["candidate", "hr"];
+
+    /// Self-registration as `candidate` or `hr` (the original designs' recruiting example).
+    pub fn registration_roles() -> TargetOptions {
+        TargetOptions {
+            registration_roles: REGISTRATION_ROLES.map(str::to_owned).to_vec(),
+            ..TargetOptions::default()
+        }
+    }
+
     /// The suite's address ([`PROXY`]) is a trusted proxy; no rate limit.
     pub fn behind_trusted_proxy() -> TargetOptions {
         TargetOptions {

@@ -299,3 +299,70 @@ pub async fn look_alike_addresses_are_taken_or_refused(target: Target) {
         assert_problem(&answer, 400, "validation_failed");
     }
 }
+
+/// With self-registration roles configured, a registration may name one: the account and its
+/// access token carry it; naming none gives `user`.
+///
+/// Runs with [`options::registration_roles`](super::options::registration_roles).
+pub async fn registering_with_a_configured_role_gives_the_account_that_role(target: Target) {
+    let api = Api::new(target);
+    for (role, expected) in [
+        (Some("candidate"), "candidate"),
+        (Some("hr"), "hr"),
+        (Some("user"), "user"),
+        (None, "user"),
+    ] {
+        let email = unique_email();
+        let mut body = json!({ "email": email, "password": PASSWORD });
+        if let Some(role) = role {
+            body["role"] = json!(role);
+        }
+        let answer = send(api.post_json("/auth/register", &body)).await;
+        assert_eq!(answer.status, 201, "{role:?}: {answer:?}");
+        let json = answer.json();
+        assert_eq!(json["user"]["role"], expected, "{answer:?}");
+        let access = json["tokens"]["access_token"]
+            .as_str()
+            .expect("an access token");
+        assert_eq!(jwt_claims(access)["role"], expected);
+        let me = send(api.get("/auth/me").bearer_auth(access)).await;
+        assert_eq!(me.json()["role"], expected, "{me:?}");
+    }
+}
+
+/// `admin`, a role not configured, or a malformed one is 400 `validation_failed`, and the
+/// address stays free.
+///
+/// Runs with [`options::registration_roles`](super::options::registration_roles).
+pub async fn registering_as_admin_or_an_unlisted_role_is_validation_failed(target: Target) {
+    let api = Api::new(target);
+    let email = unique_email();
+    for role in ["admin", "superuser", "Candidate", ""] {
+        let answer = send(api.post_json(
+            "/auth/register",
+            &json!({ "email": email, "password": PASSWORD, "role": role }),
+        ))
+        .await;
+        let problem = assert_problem(&answer, 400, "validation_failed");
+        let detail = problem.detail.unwrap_or_default();
+        assert!(detail.starts_with("role:"), "{role:?}: {detail}");
+        assert!(detail.contains("user, candidate, hr"), "{detail}");
+    }
+    api.register_as(&email, None).await;
+}
+
+/// Without configured roles, naming any role but `user` at registration is 400
+/// `validation_failed`.
+pub async fn registering_with_a_role_when_none_is_configured_is_validation_failed(target: Target) {
+    let api = Api::new(target);
+    let email = unique_email();
+    for role in ["candidate", "admin"] {
+        let answer = send(api.post_json(
+            "/auth/register",
+            &json!({ "email": email, "password": PASSWORD, "role": role }),
+        ))
+        .await;
+        assert_problem(&answer, 400, "validation_failed");
+    }
+    api.register_as(&email, None).await;
+}

@@ -85,6 +85,9 @@ pub struct Settings {
     pub password_min_length: usize,
     /// `AUTHKIT_PASSWORD_MIN_STRENGTH`: the lowest zxcvbn score, 0 (off) to 4 (default 3).
     pub password_min_strength: u8,
+    /// `AUTHKIT_REGISTRATION_ROLES`: roles a user may choose at registration besides `user`,
+    /// comma-separated (default none).
+    pub registration_roles: Vec<String>,
     /// `AUTHKIT_HIBP` (`on` or `off`, default off): refuse new passwords found by the Have I
     /// Been Pwned range API; `AUTHKIT_HIBP_URL` names a mirror (default the public API) and
     /// `AUTHKIT_HIBP_FAIL` (`open` or `closed`, default open) what an outage does.
@@ -127,6 +130,7 @@ impl fmt::Debug for Settings {
             )
             .field("password_min_length", &self.password_min_length)
             .field("password_min_strength", &self.password_min_strength)
+            .field("registration_roles", &self.registration_roles)
             .field("breach_check", &self.breach_check)
             .field("ip_rate_limit", &self.ip_rate_limit)
             .field("admin", &self.admin.as_ref().map(|(email, _)| email))
@@ -332,6 +336,16 @@ impl Settings {
             require_email_verification: flag("AUTHKIT_REQUIRE_EMAIL_VERIFICATION")?,
             password_min_length: number("AUTHKIT_PASSWORD_MIN_LENGTH", 15)? as usize,
             password_min_strength,
+            registration_roles: get("AUTHKIT_REGISTRATION_ROLES")
+                .map(|roles| {
+                    roles
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|role| !role.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
             breach_check,
             ip_rate_limit: number("AUTHKIT_IP_RATE_LIMIT", 60)?,
             trusted_proxies,
@@ -369,6 +383,7 @@ impl Settings {
             .require_email_verification(self.require_email_verification)
             .password_min_length(self.password_min_length)
             .password_min_strength(self.password_min_strength)
+            .registration_roles(self.registration_roles.iter().cloned())
             .refresh_grace(self.refresh_grace)
             .revocation_feed(self.revocation_feed);
         Ok(match &self.jwt {

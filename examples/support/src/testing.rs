@@ -142,6 +142,10 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
             "AUTHKIT_REFRESH_GRACE",
             format!("{}s", options.refresh_grace_seconds),
         ),
+        (
+            "AUTHKIT_REGISTRATION_ROLES",
+            options.registration_roles.join(","),
+        ),
         ("AUTHKIT_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
         ("AUTHKIT_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
     ];
