@@ -91,6 +91,7 @@ impl StoreOptions {
 
 /// A pool over `connect` with `options`. A failure names `url`, if the caller connected by
 /// one, without its password.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) async fn open_pool<DB: sqlx::Database>(
     connect: <DB::Connection as sqlx::Connection>::Options,
     options: &StoreOptions,

@@ -29,20 +29,14 @@ impl HttpApi {
                     .map(|r| r.as_str()),
             )
             .collect();
-        let openapi = serde_json::to_vec_pretty(&openapi::document(
-            &config.prefix,
-            config.password_grant,
-            &roles,
-        ))
-        .expect("the OpenAPI document serializes");
-        let docs = openapi::docs_page(&config.prefix).into_bytes();
+        let openapi = openapi::served_document(&config.prefix, config.password_grant, &roles);
         Self {
             inner: std::sync::Arc::new(ApiInner {
                 limiter: RateLimiter::new(config.ip_rate_limit),
                 auth,
                 config,
                 openapi,
-                docs,
+                docs: openapi::docs_page().into_bytes(),
                 docs_policy: openapi::docs_policy(),
             }),
         }
@@ -118,6 +112,9 @@ impl HttpApi {
 
     /// Answers one request to `route`.
     pub async fn handle(&self, route: Route, req: HttpRequest<'_>) -> HttpResponse {
+        if !route.is_built() {
+            return HttpResponse::from_error(&AuthError::NotFound);
+        }
         let client = ClientInfo::new(self.client_ip(req.peer, req.forwarded_for), req.user_agent);
         if route.rate_limit() == RateLimit::PerClient
             && let Some(ip) = client.ip
@@ -290,12 +287,8 @@ impl HttpApi {
                     .policy(&self.inner.docs_policy)
                     .header("x-frame-options", "DENY")
             }
-            Route::DocsScript => {
-                openapi::asset(openapi::SWAGGER_UI_SCRIPT, "text/javascript; charset=utf-8")
-            }
-            Route::DocsStyle => {
-                openapi::asset(openapi::SWAGGER_UI_STYLE, "text/css; charset=utf-8")
-            }
+            Route::DocsScript => openapi::asset(openapi::Asset::Script),
+            Route::DocsStyle => openapi::asset(openapi::Asset::Style),
         })
     }
 

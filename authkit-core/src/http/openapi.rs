@@ -1,25 +1,65 @@
 //! The OpenAPI 3.1 description of the contract, built from [`Route::ALL`] so that no route can
 //! be served without being described, and the Swagger UI page that shows it.
 
+#[cfg(feature = "openapi")]
 use serde_json::{Value, json};
 
+use super::HttpResponse;
+#[cfg(feature = "openapi")]
 use super::route::Access;
-use super::{HttpResponse, MAX_BODY_BYTES, Method, Route};
+#[cfg(feature = "openapi")]
+use super::{MAX_BODY_BYTES, Method, Route};
+#[cfg(feature = "openapi")]
 use crate::error::ErrorCode;
 
 /// Swagger UI's script, vendored (see `assets/swagger-ui/README.md`).
-pub(super) const SWAGGER_UI_SCRIPT: &[u8] =
-    include_bytes!("../../assets/swagger-ui/swagger-ui-bundle.js");
+#[cfg(feature = "swagger-ui")]
+const SWAGGER_UI_SCRIPT: &[u8] = include_bytes!("../../assets/swagger-ui/swagger-ui-bundle.js");
 /// Swagger UI's stylesheet, vendored.
-pub(super) const SWAGGER_UI_STYLE: &[u8] = include_bytes!("../../assets/swagger-ui/swagger-ui.css");
+#[cfg(feature = "swagger-ui")]
+const SWAGGER_UI_STYLE: &[u8] = include_bytes!("../../assets/swagger-ui/swagger-ui.css");
 
-/// A vendored static file, cacheable for a day.
-pub(super) fn asset(bytes: &'static [u8], content_type: &str) -> HttpResponse {
-    HttpResponse::with_body(200, content_type, bytes.to_vec())
-        .header("cache-control", "public, max-age=86400")
+/// A file of the docs page.
+pub(super) enum Asset {
+    Script,
+    Style,
+}
+
+/// A vendored file of the docs page, cacheable for a day (404 without the `swagger-ui`
+/// feature, whose routes are then not mounted).
+pub(super) fn asset(asset: Asset) -> HttpResponse {
+    #[cfg(feature = "swagger-ui")]
+    {
+        let (bytes, content_type) = match asset {
+            Asset::Script => (SWAGGER_UI_SCRIPT, "text/javascript; charset=utf-8"),
+            Asset::Style => (SWAGGER_UI_STYLE, "text/css; charset=utf-8"),
+        };
+        HttpResponse::with_body(200, content_type, bytes.to_vec())
+            .header("cache-control", "public, max-age=86400")
+    }
+    #[cfg(not(feature = "swagger-ui"))]
+    {
+        let _ = asset;
+        HttpResponse::from_error(&crate::AuthError::NotFound)
+    }
+}
+
+/// The document as served at `/openapi.json` (empty without the `openapi` feature).
+pub(super) fn served_document(prefix: &str, password_grant: bool, roles: &[&str]) -> Vec<u8> {
+    #[cfg(feature = "openapi")]
+    {
+        serde_json::to_vec_pretty(&document(prefix, password_grant, roles))
+            .expect("the OpenAPI document serializes")
+    }
+    #[cfg(not(feature = "openapi"))]
+    {
+        let _ = (prefix, password_grant, roles);
+        Vec::new()
+    }
 }
 
 /// What the document says of one route: its entry in the [route table](super::route).
+#[cfg_attr(not(feature = "openapi"), allow(dead_code))]
 pub(super) struct OpenApiDoc {
     summary: &'static str,
     tag: &'static str,
@@ -55,6 +95,7 @@ pub(super) const fn unlisted() -> Option<OpenApiDoc> {
 pub(super) const JSON: &str = "application/json";
 pub(super) const FORM: &str = "application/x-www-form-urlencoded";
 
+#[cfg(feature = "openapi")]
 fn method_name(method: Method) -> &'static str {
     match method {
         Method::Get => "get",
@@ -64,10 +105,12 @@ fn method_name(method: Method) -> &'static str {
     }
 }
 
+#[cfg(feature = "openapi")]
 fn schema_ref(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
+#[cfg(feature = "openapi")]
 fn operation(route: Route, d: &OpenApiDoc, password_grant: bool) -> Value {
     let access = route.access();
     let mut responses = serde_json::Map::new();
@@ -180,9 +223,10 @@ fn operation(route: Route, d: &OpenApiDoc, password_grant: bool) -> Value {
 /// "Authorize" with a username and password) is described only when `password_grant` is on.
 ///
 /// `roles` are the roles a registration may name (`user` and the configured ones).
+#[cfg(feature = "openapi")]
 pub(super) fn document(prefix: &str, password_grant: bool, roles: &[&str]) -> Value {
     let mut paths = serde_json::Map::new();
-    for route in Route::ALL {
+    for route in Route::ALL.into_iter().filter(|route| route.is_built()) {
         let Some(doc) = route.spec().doc else {
             continue;
         };
@@ -260,7 +304,7 @@ pub(super) fn document(prefix: &str, password_grant: bool, roles: &[&str]) -> Va
 const DOCS_INIT_SCRIPT: &str = "\n    window.ui = SwaggerUIBundle({ url: \"/openapi.json\", dom_id: \"#swagger-ui\", persistAuthorization: true });\n  ";
 
 /// The docs page: Swagger UI from authkit's own copy, started by [`DOCS_INIT_SCRIPT`].
-pub(super) fn docs_page(_prefix: &str) -> String {
+pub(super) fn docs_page() -> String {
     format!(
         r##"<!doctype html>
 <html lang="en">
@@ -295,7 +339,7 @@ pub(super) fn docs_policy() -> String {
     )
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "openapi"))]
 mod tests {
     use super::*;
 

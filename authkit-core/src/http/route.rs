@@ -61,6 +61,7 @@ pub(super) struct RouteSpec {
     pub(super) access: Access,
     pub(super) limit: RateLimit,
     /// `None` for what the document does not describe (the docs page's own files).
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(super) doc: Option<OpenApiDoc>,
 }
 
@@ -307,6 +308,19 @@ impl Route {
         self.spec().limit
     }
 
+    /// Whether this build serves the route: `/openapi.json` needs the cargo feature `openapi`,
+    /// `/docs` and its files the feature `swagger-ui` (both on by default). [`Route::paths`]
+    /// leaves out the routes a build does not serve.
+    pub const fn is_built(self) -> bool {
+        let openapi = cfg!(feature = "openapi");
+        let swagger_ui = cfg!(feature = "swagger-ui");
+        match self {
+            Route::OpenApi => openapi,
+            Route::Docs | Route::DocsScript | Route::DocsStyle => swagger_ui,
+            _ => true,
+        }
+    }
+
     /// The full path template under `prefix`.
     pub fn path(self, prefix: &str) -> String {
         let (_, path) = self.endpoint();
@@ -332,10 +346,11 @@ pub struct PathRoutes {
 }
 
 impl Route {
-    /// Every path of the contract under `prefix`, each with its routes, in contract order.
+    /// Every path of the contract under `prefix` that this build serves, each with its routes,
+    /// in contract order.
     pub fn paths(prefix: &str) -> Vec<PathRoutes> {
         let mut paths: Vec<PathRoutes> = Vec::new();
-        for route in Route::ALL {
+        for route in Route::ALL.into_iter().filter(|route| route.is_built()) {
             let path = route.path(prefix);
             let (method, _) = route.endpoint();
             match paths.iter_mut().find(|p| p.path == path) {

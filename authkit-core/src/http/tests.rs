@@ -67,7 +67,8 @@ fn paths_group_routes_and_say_what_they_allow() {
     let login = paths.iter().find(|p| p.path == "/auth/login").unwrap();
     assert_eq!(login.allow, "POST, OPTIONS");
     let total: usize = paths.iter().map(|p| p.routes.len()).sum();
-    assert_eq!(total, Route::ALL.len());
+    let built = Route::ALL.iter().filter(|route| route.is_built()).count();
+    assert_eq!(total, built);
     let wrong = HttpApi::other_method(login, false);
     assert_eq!(
         (wrong.status, code(&wrong).as_str()),
@@ -257,5 +258,31 @@ async fn the_token_endpoint_speaks_rfc_6749_errors() {
         let value: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!((r.status, value["error"].as_str().unwrap()), (400, error));
         assert_eq!(r.header_value("cache-control"), Some("no-store"));
+    }
+}
+
+/// `/openapi.json` is served with the `openapi` feature and `/docs` with `swagger-ui` (both
+/// default); a build without them neither mounts nor answers them.
+#[tokio::test]
+async fn the_documents_follow_the_builds_features() {
+    let paths: Vec<String> = Route::paths("/auth").into_iter().map(|p| p.path).collect();
+    for (path, built) in [
+        ("/openapi.json", cfg!(feature = "openapi")),
+        ("/docs", cfg!(feature = "swagger-ui")),
+        ("/docs/swagger-ui-bundle.js", cfg!(feature = "swagger-ui")),
+        ("/auth/login", true),
+        ("/healthz", true),
+    ] {
+        assert_eq!(paths.iter().any(|p| p == path), built, "{path}");
+    }
+    let api = api(HttpConfig::default());
+    for (route, built) in [
+        (Route::OpenApi, cfg!(feature = "openapi")),
+        (Route::Docs, cfg!(feature = "swagger-ui")),
+        (Route::DocsStyle, cfg!(feature = "swagger-ui")),
+    ] {
+        let answer = api.handle(route, HttpRequest::default()).await;
+        let expected = if built { 200 } else { 404 };
+        assert_eq!(answer.status, expected, "{route:?}");
     }
 }

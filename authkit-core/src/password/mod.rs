@@ -93,6 +93,7 @@ const DUMMY_PASSWORD: &str = "authkit: no account has this password hash";
 const BCRYPT_PREFIXES: [&str; 3] = ["$2a$", "$2b$", "$2y$"];
 
 /// The bcrypt costs a well-formed hash may carry.
+#[cfg(feature = "bcrypt")]
 const BCRYPT_COSTS: std::ops::RangeInclusive<u32> = 4..=31;
 
 /// Argon2id cost parameters.
@@ -354,6 +355,21 @@ impl PasswordHasher {
         .await?
     }
 
+    #[cfg(not(feature = "bcrypt"))]
+    async fn verify_bcrypt(
+        &self,
+        password: &SecretString,
+        _stored: String,
+    ) -> Result<bool, AuthError> {
+        // As for any hash this build cannot verify: the same work as a real one, then an error
+        // that says what to enable.
+        self.verify_dummy(password).await;
+        Err(AuthError::Hashing(
+            "a bcrypt hash, and authkit-core was built without its `bcrypt` feature".into(),
+        ))
+    }
+
+    #[cfg(feature = "bcrypt")]
     async fn verify_bcrypt(
         &self,
         password: &SecretString,
@@ -383,10 +399,16 @@ impl PasswordHasher {
             .iter()
             .any(|prefix| stored.starts_with(prefix))
         {
-            let parts: bcrypt::HashParts = stored.parse().ok()?;
-            return BCRYPT_COSTS
-                .contains(&parts.get_cost())
-                .then_some(Stored::Bcrypt);
+            #[cfg(feature = "bcrypt")]
+            {
+                let parts: bcrypt::HashParts = stored.parse().ok()?;
+                return BCRYPT_COSTS
+                    .contains(&parts.get_cost())
+                    .then_some(Stored::Bcrypt);
+            }
+            // Recognised, to be refused by name: this build cannot verify it.
+            #[cfg(not(feature = "bcrypt"))]
+            return Some(Stored::Bcrypt);
         }
         if !stored.starts_with("$argon2") {
             return None;
