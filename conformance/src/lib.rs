@@ -1,6 +1,6 @@
 //! # authkit-http-conformance
 //!
-//! The HTTP conformance suite of authkit: the wire contract of DESIGN.md written down once as
+//! The HTTP conformance suite of authkit: its wire contract written down once as
 //! black-box scenarios that talk real HTTP to a running server, and run unchanged against every
 //! framework adapter (axum, actix-web, and any adapter written later). Two adapters that pass it
 //! are interchangeable for a client: same routes, statuses, `code`s, headers and JSON shapes.
@@ -72,7 +72,7 @@
 //! spawned on that runtime (as above) or run on its own thread.
 //!
 //! What a target must provide:
-//! - the routes of DESIGN.md under `/auth`, plus `/.well-known/jwks.json`, `/healthz`,
+//! - the routes of the contract under `/auth`, plus `/.well-known/jwks.json`, `/healthz`,
 //!   `/readyz`, `/openapi.json` and `/docs`, at [`Target::base_url`];
 //! - the default password policy (minimum 15 code points) and login throttle (5 free failures);
 //! - an admin account ([`Target::admin_email`], [`Target::admin_password`]) and nobody else;
@@ -94,7 +94,7 @@
 //!   passes). `Cache-Control` passes when its directives include `no-store`.
 //! - The OAuth2 error answers of `/auth/token` must be `application/json` with the key `error`
 //!   and at most `error_description` besides (RFC 6749 5.2).
-//! - The OpenAPI document must list every `/auth` route of DESIGN.md with its methods (the
+//! - The OpenAPI document must list every `/auth` route of the contract with its methods (the
 //!   infrastructure routes are not required); the password flow's `tokenUrl` may be relative
 //!   (`/auth/token`) or absolute (ending in it). `GET /docs` must answer 200 itself, not
 //!   redirect.

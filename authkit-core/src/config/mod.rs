@@ -161,7 +161,7 @@ pub struct AuthConfig {
 }
 
 impl AuthConfig {
-    /// A builder with the secure defaults of DESIGN.md; only a signing key is required.
+    /// A builder with the secure defaults (SECURITY.md lists them); only a signing key is required.
     ///
     /// ```
     /// use authkit_core::AuthConfig;

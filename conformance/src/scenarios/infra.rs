@@ -2,7 +2,7 @@
 
 use super::prelude::*;
 
-/// Every route of DESIGN.md's table under `/auth`, with its methods (lower-case, as OpenAPI
+/// Every route of the contract under `/auth`, with its methods (lower-case, as OpenAPI
 /// names operations).
 pub const AUTH_ROUTES: &[(&str, &[&str])] = &[
     ("/auth/register", &["post"]),

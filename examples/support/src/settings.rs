@@ -1,4 +1,4 @@
-//! The example apps' configuration, from the variables of DESIGN.md.
+//! The example apps' configuration, from the variables README.md lists.
 
 use std::fmt;
 use std::net::SocketAddr;
