@@ -11,17 +11,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TARGET="${CARGO_TARGET_DIR:-target}"
-VENV="${AUTHKIT_CI_VENV:-/var/tmp/authkit-venv}"
-SCHEMATHESIS_VERSION=4.32.5
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,ignored_auth
 EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-25}"
 ADMIN_EMAIL=admin@example.com
 ADMIN_PASSWORD='schemathesis admin passphrase, long enough'
 
-if [ "$("$VENV/bin/schemathesis" --version 2>/dev/null)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
-fi
+VENV=$(.ci/venv.sh)
 
 if ! command -v chromium >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null

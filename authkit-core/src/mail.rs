@@ -32,6 +32,14 @@ pub enum MailKind {
     UsernameTaken,
 }
 
+/// How many times authkit tries to hand one message to the [`Mailer`]: the first send and,
+/// after a failure, two retries, 0.2 s and then 0.8 s later. Each failure is logged; the answer
+/// to the request that caused the mail never waits for it or depends on it.
+pub const DELIVERY_ATTEMPTS: u32 = 3;
+
+/// The wait before the first retry; each later one waits four times longer.
+pub const FIRST_RETRY_AFTER: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// One message. `Debug` shows the recipient, subject and kind only: the body holds a token.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Mail {

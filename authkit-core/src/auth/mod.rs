@@ -232,12 +232,27 @@ impl Auth {
 
     /// Sends mail in the background: neither a slow mail server nor its failure delays or
     /// changes the answer (which would tell whether an address has an account).
+    /// Sends `mail` in the background, after the change that caused it was committed: up to
+    /// [`DELIVERY_ATTEMPTS`](crate::mail::DELIVERY_ATTEMPTS) tries, each failure logged.
     fn send_mail(&self, mail: Mail) {
+        use crate::mail::{DELIVERY_ATTEMPTS, FIRST_RETRY_AFTER};
         let mailer = Arc::clone(&self.inner.mailer);
         tokio::spawn(async move {
             let (to, kind) = (mail.to.clone(), mail.kind);
-            if let Err(err) = mailer.send(mail).await {
-                tracing::warn!(target: "authkit::mail", %err, ?kind, %to, "mail not delivered");
+            let mut wait = FIRST_RETRY_AFTER;
+            for attempt in 1..=DELIVERY_ATTEMPTS {
+                let Err(err) = mailer.send(mail.clone()).await else {
+                    return;
+                };
+                if attempt == DELIVERY_ATTEMPTS {
+                    tracing::error!(target: "authkit::mail", %err, ?kind, %to, attempt,
+                        "mail not delivered; giving up");
+                    return;
+                }
+                tracing::warn!(target: "authkit::mail", %err, ?kind, %to, attempt,
+                    "mail not delivered; retrying");
+                tokio::time::sleep(wait).await;
+                wait *= 4;
             }
         });
     }

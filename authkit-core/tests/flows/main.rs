@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod login;
+mod mail;
 mod password_checks;
 mod recovery;
 mod refresh;

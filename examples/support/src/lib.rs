@@ -6,7 +6,6 @@
 #![warn(missing_docs)]
 
 mod settings;
-mod smtp;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -20,8 +19,8 @@ use authkit_core::store::Store;
 use authkit_core::{Auth, AuthConfigBuilder};
 use authkit_sqlx::{SqlStore, StoreOptions};
 
+pub use authkit_mail::SmtpMailer;
 pub use settings::{LogFormat, Settings, SettingsError};
-pub use smtp::SmtpMailer;
 
 /// A started app's parts.
 pub struct App {
