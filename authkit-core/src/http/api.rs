@@ -29,7 +29,12 @@ impl HttpApi {
                     .map(|r| r.as_str()),
             )
             .collect();
-        let openapi = openapi::served_document(&config.prefix, config.password_grant, &roles);
+        let openapi = openapi::served_document(
+            &config.prefix,
+            config.password_grant,
+            &roles,
+            config.openapi_extension.as_ref(),
+        );
         Self {
             inner: std::sync::Arc::new(ApiInner {
                 limiter: RateLimiter::new(config.ip_rate_limit),
@@ -40,6 +45,35 @@ impl HttpApi {
                 docs_policy: openapi::docs_policy(),
             }),
         }
+    }
+
+    /// The same API with `extension` merged into its OpenAPI document (see
+    /// [`HttpConfig::openapi_extension`]): what an application calls with the description of
+    /// its own routes.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use authkit_core::{Auth, AuthConfig, memory::MemoryStore};
+    /// use authkit_core::http::{HttpApi, HttpConfig};
+    /// use serde_json::json;
+    ///
+    /// # let config = AuthConfig::builder().hs256_secret("an example secret of 32+ bytes!!").build().unwrap();
+    /// # let auth = Auth::builder(config, Arc::new(MemoryStore::new())).build();
+    /// let api = HttpApi::new(auth, HttpConfig::default()).with_openapi(json!({
+    ///     "paths": { "/hello": { "get": {
+    ///         "summary": "Greets the caller",
+    ///         "security": [{ "bearer": [] }],
+    ///         "responses": { "200": { "description": "A greeting" } }
+    ///     } } }
+    /// }));
+    /// # let _ = api;
+    /// ```
+    pub fn with_openapi(self, extension: serde_json::Value) -> Self {
+        let config = HttpConfig {
+            openapi_extension: Some(extension),
+            ..self.inner.config.clone()
+        };
+        Self::new(self.inner.auth.clone(), config)
     }
 
     /// The service.

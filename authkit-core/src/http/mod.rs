@@ -63,6 +63,13 @@ pub struct HttpConfig {
     /// client that sends it a password is your own, e.g. Swagger UI's "Authorize" on your own
     /// API docs. The refresh-token grant is always on; `POST /auth/login` is the JSON login.
     pub password_grant: bool,
+    /// The application's own part of the OpenAPI document (default none): an OpenAPI 3.1
+    /// fragment whose `paths`, `components` and `tags` are merged into authkit's, so that
+    /// `/openapi.json` and `/docs` describe the application's routes beside authkit's. Its
+    /// operations may name authkit's `bearer` security scheme and schemas (`Problem`, `User`,
+    /// ...). On a clash authkit's entry stays and a warning is logged. See
+    /// [`HttpApi::with_openapi`].
+    pub openapi_extension: Option<serde_json::Value>,
 }
 
 impl Default for HttpConfig {
@@ -72,6 +79,7 @@ impl Default for HttpConfig {
             ip_rate_limit: 60,
             trusted_proxies: TrustedProxies::none(),
             password_grant: false,
+            openapi_extension: None,
         }
     }
 }

@@ -44,17 +44,74 @@ pub(super) fn asset(asset: Asset) -> HttpResponse {
     }
 }
 
-/// The document as served at `/openapi.json` (empty without the `openapi` feature).
-pub(super) fn served_document(prefix: &str, password_grant: bool, roles: &[&str]) -> Vec<u8> {
+/// The document as served at `/openapi.json`, with the application's `extension` merged in
+/// (empty without the `openapi` feature).
+pub(super) fn served_document(
+    prefix: &str,
+    password_grant: bool,
+    roles: &[&str],
+    extension: Option<&serde_json::Value>,
+) -> Vec<u8> {
     #[cfg(feature = "openapi")]
     {
-        serde_json::to_vec_pretty(&document(prefix, password_grant, roles))
-            .expect("the OpenAPI document serializes")
+        let mut doc = document(prefix, password_grant, roles);
+        if let Some(extension) = extension {
+            merge(&mut doc, extension);
+        }
+        serde_json::to_vec_pretty(&doc).expect("the OpenAPI document serializes")
     }
     #[cfg(not(feature = "openapi"))]
     {
-        let _ = (prefix, password_grant, roles);
+        let _ = (prefix, password_grant, roles, extension);
         Vec::new()
+    }
+}
+
+/// Merges an application's fragment into `doc`: each operation of its `paths`, each entry of
+/// its `components`, its `tags`. What `doc` already has stays, with a warning.
+#[cfg(feature = "openapi")]
+fn merge(doc: &mut Value, extension: &Value) {
+    fn keep(section: &str, name: &str, key: &str, value: &Value, into: &mut Value) {
+        if into.get(key).is_some() {
+            tracing::warn!(target: "authkit", "the OpenAPI extension's {section} {name} {key} \
+                clashes with authkit's; authkit's is kept");
+        } else {
+            into[key] = value.clone();
+        }
+    }
+    if let Some(paths) = extension.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            let into = doc["paths"]
+                .as_object_mut()
+                .expect("paths is an object")
+                .entry(path.clone())
+                .or_insert_with(|| json!({}));
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                keep("path", path, method, operation, into);
+            }
+        }
+    }
+    if let Some(components) = extension.get("components").and_then(Value::as_object) {
+        for (kind, entries) in components {
+            let into = doc["components"]
+                .as_object_mut()
+                .expect("components is an object")
+                .entry(kind.clone())
+                .or_insert_with(|| json!({}));
+            for (name, entry) in entries.as_object().into_iter().flatten() {
+                keep("component", kind, name, entry, into);
+            }
+        }
+    }
+    if let Some(tags) = extension.get("tags").and_then(Value::as_array) {
+        let into = doc
+            .as_object_mut()
+            .expect("the document is an object")
+            .entry("tags")
+            .or_insert_with(|| json!([]));
+        if let Some(into) = into.as_array_mut() {
+            into.extend(tags.iter().cloned());
+        }
     }
 }
 
@@ -301,7 +358,10 @@ pub(super) fn document(prefix: &str, password_grant: bool, roles: &[&str]) -> Va
 /// The Swagger UI page. Its "Authorize" button uses the OAuth2 password flow against the
 /// token endpoint. Its script and stylesheet are served by authkit itself (no CDN).
 /// The one inline script of the docs page: it starts Swagger UI.
-const DOCS_INIT_SCRIPT: &str = "\n    window.ui = SwaggerUIBundle({ url: \"/openapi.json\", dom_id: \"#swagger-ui\", persistAuthorization: true });\n  ";
+///
+/// Every URL of the page is relative (`openapi.json`, `docs/…` from `…/docs`), so the page
+/// works wherever the application mounts authkit's routes, under a prefix too.
+const DOCS_INIT_SCRIPT: &str = "\n    window.ui = SwaggerUIBundle({ url: \"openapi.json\", dom_id: \"#swagger-ui\", persistAuthorization: true });\n  ";
 
 /// The docs page: Swagger UI from authkit's own copy, started by [`DOCS_INIT_SCRIPT`].
 pub(super) fn docs_page() -> String {
@@ -311,11 +371,11 @@ pub(super) fn docs_page() -> String {
 <head>
   <meta charset="utf-8">
   <title>authkit API</title>
-  <link rel="stylesheet" href="/docs/swagger-ui.css">
+  <link rel="stylesheet" href="docs/swagger-ui.css">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="/docs/swagger-ui-bundle.js"></script>
+  <script src="docs/swagger-ui-bundle.js"></script>
   <script>{DOCS_INIT_SCRIPT}</script>
 </body>
 </html>
@@ -387,6 +447,38 @@ mod tests {
             doc["components"]["securitySchemes"]["oauth2"]["flows"]["password"]["tokenUrl"],
             "/auth/token"
         );
+    }
+
+    #[test]
+    fn an_extension_adds_operations_schemas_and_tags_and_never_replaces_authkits() {
+        let mut doc = document("/auth", true, &["user"]);
+        let login = doc["paths"]["/auth/login"]["post"].clone();
+        merge(
+            &mut doc,
+            &json!({
+                "paths": {
+                    "/orders": { "get": { "summary": "Your orders", "responses": {} } },
+                    "/auth/login": { "post": { "summary": "hijacked" }, "get": { "summary": "extra" } }
+                },
+                "components": { "schemas": {
+                    "Order": { "type": "object" },
+                    "User": { "type": "string" }
+                } },
+                "tags": [{ "name": "orders" }]
+            }),
+        );
+        assert_eq!(doc["paths"]["/orders"]["get"]["summary"], "Your orders");
+        assert_eq!(
+            doc["paths"]["/auth/login"]["post"], login,
+            "authkit's operation stays"
+        );
+        assert_eq!(doc["paths"]["/auth/login"]["get"]["summary"], "extra");
+        assert_eq!(doc["components"]["schemas"]["Order"]["type"], "object");
+        assert_eq!(
+            doc["components"]["schemas"]["User"]["type"], "object",
+            "authkit's stays"
+        );
+        assert_eq!(doc["tags"], json!([{ "name": "orders" }]));
     }
 
     #[test]

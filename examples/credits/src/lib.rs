@@ -42,6 +42,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod openapi;
 pub mod problem;
 pub mod store;
 
@@ -54,6 +55,8 @@ pub use store::CreditStore;
 
 /// The service: the credits routes, authkit's routes, and the layer the extractors need.
 pub fn router(api: HttpApi, credits: CreditStore) -> Router {
+    // The credits routes join authkit's in `/openapi.json` and `/docs`.
+    let api = api.with_openapi(openapi::fragment());
     Router::new()
         .route("/credits/balance", get(api::balance))
         .route("/credits/use", post(api::spend))

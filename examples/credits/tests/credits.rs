@@ -700,7 +700,42 @@ macro_rules! on_every_backend {
     };
 }
 
+/// `/openapi.json` describes the credits routes beside authkit's, every reference in it
+/// resolves, and `/docs` serves the page that shows it.
+async fn the_openapi_document_and_the_docs_page_show_the_credits_routes(backend: Backend) {
+    let service = Service::start(backend).await;
+    let doc = service.get("/openapi.json", None).await;
+    assert_eq!(doc.status, 200, "{}", doc.body);
+    for (path, method) in [
+        ("/credits/balance", "get"),
+        ("/credits/use", "post"),
+        ("/credits/add", "post"),
+        ("/credits/transactions", "get"),
+        ("/auth/login", "post"),
+    ] {
+        assert!(
+            doc.body["paths"][path][method].is_object(),
+            "{method} {path} is missing"
+        );
+    }
+    assert_eq!(
+        doc.body["paths"]["/credits/use"]["post"]["security"],
+        json!([{ "bearer": [] }])
+    );
+    let text = doc.body.to_string();
+    for part in text.split("#/components/schemas/").skip(1) {
+        let name: String = part.chars().take_while(|c| c.is_alphanumeric()).collect();
+        assert!(
+            doc.body["components"]["schemas"][&name].is_object(),
+            "{name} unresolved"
+        );
+    }
+    let docs = service.get("/docs", None).await;
+    assert_eq!(docs.status, 200);
+}
+
 on_every_backend!(
+    the_openapi_document_and_the_docs_page_show_the_credits_routes,
     requests_without_a_valid_token_answer_401,
     only_an_admin_may_add_credits,
     a_new_account_has_no_credits_and_an_empty_ledger,

@@ -91,6 +91,7 @@ pub async fn build_with(
         ip_rate_limit: settings.ip_rate_limit,
         trusted_proxies: settings.trusted_proxies.clone(),
         password_grant: settings.password_grant,
+        ..HttpConfig::default()
     };
     Ok(App {
         api: HttpApi::new(auth, http),
