@@ -15,11 +15,13 @@ use crate::secret::SecretString;
 
 /// `POST /auth/register`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// The address.
     pub email: String,
     /// The password.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub password: SecretString,
     /// An optional username.
     #[serde(default)]
@@ -33,6 +35,7 @@ pub struct RegisterRequest {
 
 /// `POST /auth/login`: an e-mail address or a username, and the password.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Sign in by address…
@@ -42,19 +45,23 @@ pub struct LoginRequest {
     #[serde(default)]
     pub username: Option<String>,
     /// The password.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub password: SecretString,
 }
 
 /// `POST /auth/refresh`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The refresh token of the last pair.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub refresh_token: SecretString,
 }
 
 /// `PATCH /auth/me`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
     /// The new username; `null` removes it.
@@ -63,24 +70,31 @@ pub struct UpdateMeRequest {
 
 /// `DELETE /auth/me`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = PasswordConfirmation))]
 #[serde(deny_unknown_fields)]
 pub struct DeleteMeRequest {
     /// The current password, to confirm.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub password: SecretString,
 }
 
 /// `POST /auth/password/change`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     /// The current password.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub current_password: SecretString,
     /// The new password.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub new_password: SecretString,
 }
 
 /// `POST /auth/password-reset/request` and `POST /auth/email/verify/request`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EmailRequest {
     /// The address.
@@ -89,38 +103,48 @@ pub struct EmailRequest {
 
 /// `POST /auth/password-reset/confirm`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
     /// The token from the reset link.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub token: SecretString,
     /// The new password.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub new_password: SecretString,
 }
 
 /// `POST /auth/email/verify`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = TokenBody))]
 #[serde(deny_unknown_fields)]
 pub struct VerifyEmailRequest {
     /// The token from the verification link.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub token: SecretString,
 }
 
 /// `POST /auth/email/change`.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangeEmailRequest {
     /// The new address.
     pub new_email: String,
     /// The current password, to confirm.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     pub password: SecretString,
 }
 
 /// `PATCH /auth/admin/users/{id}`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdminUpdateRequest {
     /// A new role.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub role: Option<Role>,
     /// A new status (disabling revokes every session).
     #[serde(default)]
@@ -171,6 +195,7 @@ pub struct TokenRequest {
 
 /// An access token and a refresh token. `Debug` hides both.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenPair {
     /// The JWT access token.
     pub access_token: String,
@@ -183,6 +208,7 @@ pub struct TokenPair {
     /// Seconds until the session expires if not refreshed.
     pub refresh_expires_in: i64,
     /// The session (refresh-token family) id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub session_id: SessionId,
 }
 
@@ -200,14 +226,18 @@ impl fmt::Debug for TokenPair {
 
 /// A user as the wire shows it: never the hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = User))]
 pub struct UserView {
     /// The id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub id: UserId,
     /// The address as given.
     pub email: String,
     /// The username, if any.
     pub username: Option<String>,
     /// The role.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub role: Role,
     /// `active` or `disabled`.
     pub status: UserStatus,
@@ -244,6 +274,7 @@ impl From<User> for UserView {
 
 /// `201` answer of `POST /auth/register`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterResponse {
     /// The new account.
     pub user: UserView,
@@ -254,8 +285,11 @@ pub struct RegisterResponse {
 
 /// One entry of `GET /auth/sessions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Session))]
 pub struct SessionView {
     /// The session id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub id: SessionId,
     /// RFC 3339, UTC.
     #[serde(with = "time::serde::rfc3339")]
@@ -287,6 +321,7 @@ impl SessionView {
 
 /// A page of `GET /auth/admin/users`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserPage {
     /// The users, ordered by id (creation order).
     pub items: Vec<UserView>,

@@ -1,5 +1,10 @@
 //! The OpenAPI 3.1 description of the contract, built from [`Route::ALL`] so that no route can
 //! be served without being described, and the Swagger UI page that shows it.
+//!
+//! The schemas of the wire types (requests, users, sessions, token pairs) are derived from the
+//! types themselves with utoipa, so their fields, optionality, formats and doc comments cannot
+//! drift from what serde reads and writes; the few shapes that are not one Rust type (the
+//! problem document, the OAuth2 form and error, the JWKS, the session list) are written here.
 
 #[cfg(feature = "openapi")]
 use serde_json::{Value, json};
@@ -292,7 +297,6 @@ pub(super) fn document(prefix: &str, password_grant: bool, roles: &[&str]) -> Va
         entry[method_name(method)] = operation(route, &doc, password_grant);
     }
     let string = json!({ "type": "string" });
-    let time = json!({ "type": "string", "format": "date-time" });
     let mut schemes =
         json!({ "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } });
     if password_grant {
@@ -301,7 +305,7 @@ pub(super) fn document(prefix: &str, password_grant: bool, roles: &[&str]) -> Va
             "flows": { "password": { "tokenUrl": Route::Token.path(prefix), "refreshUrl": Route::Token.path(prefix), "scopes": {} } }
         });
     }
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "authkit",
@@ -316,43 +320,56 @@ pub(super) fn document(prefix: &str, password_grant: bool, roles: &[&str]) -> Va
                     "type": string, "title": string, "status": { "type": "integer" }, "code": string, "detail": string } },
                 "OAuthError": { "type": "object", "required": ["error"], "properties": {
                     "error": { "enum": [ErrorCode::InvalidRequest.as_str(), ErrorCode::InvalidGrant.as_str(), ErrorCode::UnsupportedGrantType.as_str()] }, "error_description": string } },
-                "TokenPair": { "type": "object", "required": ["access_token", "token_type", "expires_in", "refresh_token", "refresh_expires_in", "session_id"], "properties": {
-                    "access_token": string, "token_type": { "const": "Bearer" }, "expires_in": { "type": "integer" },
-                    "refresh_token": string, "refresh_expires_in": { "type": "integer" }, "session_id": { "type": "string", "format": "uuid" } } },
-                "User": { "type": "object", "required": ["id", "email", "username", "role", "status", "email_verified", "created_at", "updated_at"], "properties": {
-                    "id": { "type": "string", "format": "uuid" }, "email": { "type": "string", "format": "email" }, "username": { "type": ["string", "null"] },
-                    "role": string, "status": { "enum": ["active", "disabled"] }, "email_verified": { "type": "boolean" }, "created_at": time, "updated_at": time } },
-                "RegisterRequest": { "type": "object", "required": ["email", "password"], "additionalProperties": false, "properties": {
-                    "email": string, "password": { "type": "string", "format": "password" }, "username": { "type": ["string", "null"] },
-                    "role": { "description": "The role to register with (default `user`)", "enum": roles.iter().map(|role| Value::from(*role)).chain([Value::Null]).collect::<Vec<_>>() } } },
-                "RegisterResponse": { "type": "object", "required": ["user"], "properties": { "user": schema_ref("User"), "tokens": schema_ref("TokenPair") } },
-                "LoginRequest": { "type": "object", "required": ["password"], "additionalProperties": false, "properties": {
-                    "email": string, "username": string, "password": { "type": "string", "format": "password" } } },
                 "TokenRequest": { "type": "object", "required": ["grant_type"], "properties": {
                     "grant_type": { "enum": ["password", "refresh_token"] }, "username": string, "password": string, "refresh_token": string, "scope": string } },
-                "RefreshRequest": { "type": "object", "required": ["refresh_token"], "additionalProperties": false, "properties": { "refresh_token": string } },
-                "UpdateMeRequest": { "type": "object", "required": ["username"], "additionalProperties": false, "properties": { "username": { "type": ["string", "null"] } } },
-                "PasswordConfirmation": { "type": "object", "required": ["password"], "additionalProperties": false, "properties": { "password": string } },
-                "ChangePasswordRequest": { "type": "object", "required": ["current_password", "new_password"], "additionalProperties": false, "properties": {
-                    "current_password": string, "new_password": string } },
-                "EmailRequest": { "type": "object", "required": ["email"], "additionalProperties": false, "properties": { "email": string } },
-                "ResetPasswordRequest": { "type": "object", "required": ["token", "new_password"], "additionalProperties": false, "properties": {
-                    "token": string, "new_password": string } },
-                "TokenBody": { "type": "object", "required": ["token"], "additionalProperties": false, "properties": { "token": string } },
-                "ChangeEmailRequest": { "type": "object", "required": ["new_email", "password"], "additionalProperties": false, "properties": {
-                    "new_email": string, "password": string } },
-                "Session": { "type": "object", "required": ["id", "created_at", "last_used_at", "user_agent", "ip", "current"], "properties": {
-                    "id": { "type": "string", "format": "uuid" }, "created_at": time, "last_used_at": time,
-                    "user_agent": { "type": ["string", "null"] }, "ip": { "type": ["string", "null"] }, "current": { "type": "boolean" } } },
                 "SessionList": { "type": "array", "items": schema_ref("Session") },
-                "UserPage": { "type": "object", "required": ["items", "next_cursor"], "properties": {
-                    "items": { "type": "array", "items": schema_ref("User") }, "next_cursor": { "type": ["string", "null"] } } },
-                "AdminUpdateRequest": { "type": "object", "additionalProperties": false, "properties": {
-                    "role": string, "status": { "enum": ["active", "disabled"] } } },
                 "Jwks": { "type": "object", "required": ["keys"], "properties": { "keys": { "type": "array", "items": { "type": "object" } } } }
             }
         }
-    })
+    });
+    let schemas = doc["components"]["schemas"]
+        .as_object_mut()
+        .expect("schemas is an object");
+    schemas.extend(derived_schemas());
+    // The roles a registration may name depend on the configuration.
+    schemas["RegisterRequest"]["properties"]["role"] = json!({
+        "description": "The role to register with (default `user`)",
+        "enum": roles.iter().map(|role| Value::from(*role)).chain([Value::Null]).collect::<Vec<_>>()
+    });
+    doc
+}
+
+/// The schemas of the wire types, derived from the types themselves, under the names the
+/// routes refer to them by (`User` is [`UserView`](crate::dto::UserView), ...).
+#[cfg(feature = "openapi")]
+fn derived_schemas() -> serde_json::Map<String, Value> {
+    use crate::dto::*;
+    let components = utoipa::openapi::ComponentsBuilder::new()
+        .schema_from::<RegisterRequest>()
+        .schema_from::<RegisterResponse>()
+        .schema_from::<LoginRequest>()
+        .schema_from::<RefreshRequest>()
+        .schema_from::<TokenPair>()
+        .schema_from::<UserView>()
+        .schema_from::<crate::model::UserStatus>()
+        .schema_from::<UpdateMeRequest>()
+        .schema_from::<DeleteMeRequest>()
+        .schema_from::<ChangePasswordRequest>()
+        .schema_from::<EmailRequest>()
+        .schema_from::<ResetPasswordRequest>()
+        .schema_from::<VerifyEmailRequest>()
+        .schema_from::<ChangeEmailRequest>()
+        .schema_from::<SessionView>()
+        .schema_from::<UserPage>()
+        .schema_from::<AdminUpdateRequest>()
+        .build();
+    match serde_json::to_value(components) {
+        Ok(Value::Object(mut components)) => match components.remove("schemas") {
+            Some(Value::Object(schemas)) => schemas,
+            _ => serde_json::Map::new(),
+        },
+        _ => serde_json::Map::new(),
+    }
 }
 
 /// The Swagger UI page. Its "Authorize" button uses the OAuth2 password flow against the
