@@ -30,6 +30,9 @@ pub enum MailKind {
     RegistrationAttempt,
     /// To the registering address: "the username you chose is taken" (verification required).
     UsernameTaken,
+    /// "Welcome": once the registration's address is confirmed (when
+    /// [`welcome_mail`](crate::AuthConfigBuilder::welcome_mail) is on).
+    Welcome,
 }
 
 /// How many times authkit tries to hand one message to the [`Mailer`]: the first send and,
@@ -84,6 +87,19 @@ impl Mail {
             link: None,
             kind,
         }
+    }
+
+    /// The welcome message, once an account's address is confirmed.
+    pub fn welcome(to: &str, public_url: &str) -> Self {
+        Self::notice(
+            to,
+            MailKind::Welcome,
+            "Welcome",
+            &format!(
+                "Your e-mail address is confirmed and your account is ready. Sign in at {}.",
+                public_url.trim_end_matches('/')
+            ),
+        )
     }
 
     /// The e-mail verification message.
@@ -209,12 +225,22 @@ pub struct ConsoleMailer;
 #[async_trait]
 impl Mailer for ConsoleMailer {
     async fn send(&self, mail: Mail) -> Result<(), MailError> {
+        let content = match &mail.link {
+            Some(link) => format!("link: {link}"),
+            None => format!("body: {}", mail.body),
+        };
+        // Without a subscriber, log lines go nowhere: the links would vanish silently.
+        if !tracing::dispatcher::has_been_set() {
+            eprintln!(
+                "authkit mail to {} (no tracing subscriber is installed, so it is printed \
+                 here): {}; {content}",
+                mail.to, mail.subject
+            );
+            return Ok(());
+        }
         tracing::info!(target: "authkit::mail", "mail to: {}", mail.to);
         tracing::info!(target: "authkit::mail", "subject: {}", mail.subject);
-        match &mail.link {
-            Some(link) => tracing::info!(target: "authkit::mail", "link: {link}"),
-            None => tracing::info!(target: "authkit::mail", "body: {}", mail.body),
-        }
+        tracing::info!(target: "authkit::mail", "{content}");
         Ok(())
     }
 }

@@ -105,6 +105,9 @@ impl Auth {
             .await?
             .ok_or(AuthError::InvalidToken)?;
         self.emit(self.event(kind).user(user.id)).await;
+        if stored.purpose == TokenPurpose::VerifyEmail && self.inner.config.welcome_mail {
+            self.send_mail(Mail::welcome(&user.email, &self.inner.config.public_url));
+        }
         Ok(user)
     }
 

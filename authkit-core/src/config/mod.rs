@@ -149,6 +149,7 @@ pub struct AuthConfig {
     pub(crate) reset_token_ttl: Duration,
     pub(crate) email_change_ttl: Duration,
     pub(crate) require_email_verification: bool,
+    pub(crate) welcome_mail: bool,
     pub(crate) policy: PasswordPolicy,
     pub(crate) registration_roles: Vec<Role>,
     pub(crate) hash_params: HashParams,
@@ -247,6 +248,7 @@ pub struct AuthConfigBuilder {
     reset_token_ttl: Option<Duration>,
     email_change_ttl: Option<Duration>,
     require_email_verification: bool,
+    welcome_mail: bool,
     password_min_length: Option<usize>,
     password_min_strength: Option<u8>,
     registration_roles: Vec<String>,
@@ -351,6 +353,12 @@ impl AuthConfigBuilder {
     /// addresses (default off).
     pub fn require_email_verification(mut self, required: bool) -> Self {
         self.require_email_verification = required;
+        self
+    }
+
+    /// Mail a welcome once the address a registration gave is confirmed (default off).
+    pub fn welcome_mail(mut self, on: bool) -> Self {
+        self.welcome_mail = on;
         self
     }
 
@@ -603,6 +611,7 @@ impl AuthConfigBuilder {
             reset_token_ttl,
             email_change_ttl,
             require_email_verification: self.require_email_verification,
+            welcome_mail: self.welcome_mail,
             policy,
             registration_roles,
             hash_params,

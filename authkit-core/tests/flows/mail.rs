@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use authkit_core::Registration;
-use authkit_core::mail::{DELIVERY_ATTEMPTS, Mail, MailError, Mailer, MemoryMailer};
+use authkit_core::mail::{DELIVERY_ATTEMPTS, Mail, MailError, MailKind, Mailer, MemoryMailer};
 
 use crate::support::*;
 
@@ -84,4 +84,37 @@ async fn a_send_that_keeps_failing_is_given_up_after_the_bounded_attempts() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(mailer.attempts.load(Ordering::SeqCst), DELIVERY_ATTEMPTS);
     assert!(mailer.delivered.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_welcome_follows_the_confirmation_of_the_address_when_asked_for() {
+    for welcome in [true, false] {
+        let h = Harness::with(config().welcome_mail(welcome));
+        h.register("ada@example.com").await;
+        let verify = h
+            .mailer
+            .wait_for("ada@example.com", MailKind::VerifyEmail, 1)
+            .await
+            .expect("a verification mail");
+        let link = verify.link.unwrap();
+        let token = authkit_core::SecretString::from(link.split_once("#token=").unwrap().1);
+        h.auth.verify_email(&token).await.unwrap();
+        if welcome {
+            let mail = h
+                .mailer
+                .wait_for("ada@example.com", MailKind::Welcome, 1)
+                .await
+                .expect("a welcome");
+            assert_eq!(mail.subject, "Welcome");
+            assert_eq!(mail.link, None);
+        } else {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let kinds: Vec<MailKind> = h.mailer.sent().iter().map(|m| m.kind).collect();
+            assert_eq!(
+                kinds,
+                [MailKind::VerifyEmail],
+                "no welcome unless asked for"
+            );
+        }
+    }
 }

@@ -141,6 +141,7 @@ async fn every_kind_of_mail_arrives_over_smtp_with_a_working_link() {
             "authkit <no-reply@example.com>".to_owned(),
         ),
         ("AUTHKIT_REQUIRE_EMAIL_VERIFICATION", "true".to_owned()),
+        ("AUTHKIT_WELCOME_MAIL", "true".to_owned()),
         ("AUTHKIT_IP_RATE_LIMIT", "0".to_owned()),
     ];
     let settings = Settings::from_lookup(|name| {
@@ -175,6 +176,11 @@ async fn every_kind_of_mail_arrives_over_smtp_with_a_working_link() {
     .await
     .unwrap();
     assert_eq!(answer.status(), 200);
+    let welcome = mail(&dir, "ada@example.com", "Welcome").await;
+    assert!(
+        welcome["text"].as_str().unwrap().contains(&base),
+        "{welcome}"
+    );
 
     // A second registration of the address, and one with the taken username: notices.
     post(

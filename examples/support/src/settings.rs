@@ -77,10 +77,14 @@ pub struct Settings {
     pub issuer: String,
     /// `AUTHKIT_AUDIENCE` (default `authkit`).
     pub audience: String,
-    /// `AUTHKIT_PUBLIC_URL` (default `http://localhost:8080`).
+    /// `AUTHKIT_PUBLIC_URL` (default `http://localhost:PORT`, the port of `AUTHKIT_BIND`; or
+    /// its address when that is a specific one).
     pub public_url: String,
     /// `AUTHKIT_REQUIRE_EMAIL_VERIFICATION` (default false).
     pub require_email_verification: bool,
+    /// `AUTHKIT_WELCOME_MAIL` (default false): mail a welcome once a registration's address is
+    /// confirmed.
+    pub welcome_mail: bool,
     /// `AUTHKIT_PASSWORD_MIN_LENGTH` (default 15).
     pub password_min_length: usize,
     /// `AUTHKIT_PASSWORD_MIN_STRENGTH`: the lowest zxcvbn score, 0 (off) to 4 (default 3).
@@ -142,6 +146,17 @@ impl fmt::Debug for Settings {
             .field("refresh_grace", &self.refresh_grace)
             .field("revocation_feed", &self.revocation_feed)
             .finish_non_exhaustive()
+    }
+}
+
+/// The links' base when `AUTHKIT_PUBLIC_URL` is unset: where the server listens, with
+/// `localhost` for a loopback or unspecified address.
+fn default_public_url(bind: SocketAddr) -> String {
+    let ip = bind.ip();
+    if ip.is_loopback() || ip.is_unspecified() {
+        format!("http://localhost:{}", bind.port())
+    } else {
+        format!("http://{bind}")
     }
 }
 
@@ -243,8 +258,7 @@ impl Settings {
                 "use smtp://host:port or smtps://user:pass@host",
             ));
         }
-        let public_url =
-            get("AUTHKIT_PUBLIC_URL").unwrap_or_else(|| "http://localhost:8080".into());
+        let public_url = get("AUTHKIT_PUBLIC_URL").unwrap_or_else(|| default_public_url(bind));
         let public_host = public_url
             .split("://")
             .nth(1)
@@ -334,6 +348,7 @@ impl Settings {
             audience: get("AUTHKIT_AUDIENCE").unwrap_or_else(|| "authkit".into()),
             public_url,
             require_email_verification: flag("AUTHKIT_REQUIRE_EMAIL_VERIFICATION")?,
+            welcome_mail: flag("AUTHKIT_WELCOME_MAIL")?,
             password_min_length: number("AUTHKIT_PASSWORD_MIN_LENGTH", 15)? as usize,
             password_min_strength,
             registration_roles: get("AUTHKIT_REGISTRATION_ROLES")
@@ -381,6 +396,7 @@ impl Settings {
             .audience(&self.audience)
             .public_url(&self.public_url)
             .require_email_verification(self.require_email_verification)
+            .welcome_mail(self.welcome_mail)
             .password_min_length(self.password_min_length)
             .password_min_strength(self.password_min_strength)
             .registration_roles(self.registration_roles.iter().cloned())
@@ -456,6 +472,20 @@ mod tests {
             .unwrap()
             .build()
             .expect("a valid configuration");
+    }
+
+    #[test]
+    fn mail_links_follow_the_listen_address_unless_told_otherwise() {
+        assert_eq!(settings(&[]).unwrap().public_url, "http://localhost:8080");
+        let on = |bind: &str| settings(&[("AUTHKIT_BIND", bind)]).unwrap().public_url;
+        assert_eq!(on("0.0.0.0:3000"), "http://localhost:3000");
+        assert_eq!(on("192.0.2.7:8443"), "http://192.0.2.7:8443");
+        let told = settings(&[
+            ("AUTHKIT_BIND", "0.0.0.0:3000"),
+            ("AUTHKIT_PUBLIC_URL", "https://app.example.com"),
+        ])
+        .unwrap();
+        assert_eq!(told.public_url, "https://app.example.com");
     }
 
     #[test]
