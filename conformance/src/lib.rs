@@ -321,7 +321,7 @@ mod tests {
                     .count()
             })
             .sum();
-        assert_eq!(listed, 85, "{names}");
+        assert_eq!(listed, 86, "{names}");
     }
 
     #[test]

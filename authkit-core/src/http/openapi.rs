@@ -209,18 +209,18 @@ fn operation(route: Route, d: &OpenApiDoc, password_grant: bool) -> Value {
     if access == Access::Admin && !responses.contains_key("403") {
         responses.insert("403".into(), problem("forbidden"));
     }
-    if route.is_auth() {
+    if route.rate_limit() == super::RateLimit::PerClient {
         responses.insert(
             "429".into(),
             problem("too_many_requests (per-client rate limit)"),
         );
-        if d.body.is_some() {
-            responses.insert(
-                "413".into(),
-                problem(&format!("payload_too_large (over {MAX_BODY_BYTES} bytes)")),
-            );
-            responses.insert("415".into(), problem("unsupported_media_type"));
-        }
+    }
+    if route.is_auth() && d.body.is_some() {
+        responses.insert(
+            "413".into(),
+            problem(&format!("payload_too_large (over {MAX_BODY_BYTES} bytes)")),
+        );
+        responses.insert("415".into(), problem("unsupported_media_type"));
     }
     if route.is_auth() || route == Route::Readyz {
         // The database, or a revocation view that could not be refreshed (failing closed).
@@ -437,10 +437,10 @@ mod tests {
                 assert!(codes.contains("malformed_body"), "{route:?}: {codes}");
             }
             if route.is_auth() {
-                for status in ["429", "503"] {
-                    assert!(responses[status].is_object(), "{route:?} lacks {status}");
-                }
+                assert!(responses["503"].is_object(), "{route:?} lacks 503");
             }
+            let limited = route.rate_limit() == super::super::RateLimit::PerClient;
+            assert_eq!(responses["429"].is_object(), limited, "{route:?} and 429");
             if route.access() != Access::Public {
                 assert!(responses["401"].is_object(), "{route:?} lacks 401");
             }

@@ -32,6 +32,11 @@ pub enum Access {
 }
 
 /// Which rate limit a route counts against.
+///
+/// The per-client limit is meant for credential guessing and mail flooding: every route that
+/// takes a password, a token from a mail or a refresh token, or sends mail, counts. Reads by a
+/// bearer token (`GET /auth/me`, the session list, the admin reads) do not: a token cannot be
+/// guessed, and an application polling `/auth/me` must not lock its users out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateLimit {
     /// The per-client-IP limit (`HttpConfig::ip_rate_limit`).
@@ -155,7 +160,7 @@ route_table! {
         (204, None),
         &[(401, "unauthorized, invalid_access_token")],
     );
-    GetMe => Get "/me", Prefixed, Bearer, PerClient, listed(
+    GetMe => Get "/me", Prefixed, Bearer, Unlimited, listed(
         "The caller's account",
         "account",
         None,
@@ -218,7 +223,7 @@ route_table! {
         (202, None),
         &[(401, "invalid_credentials")],
     );
-    ListSessions => Get "/sessions", Prefixed, Bearer, PerClient, listed(
+    ListSessions => Get "/sessions", Prefixed, Bearer, Unlimited, listed(
         "The caller's live sessions",
         "session",
         None,
@@ -232,14 +237,14 @@ route_table! {
         (204, None),
         &[(404, "not_found")],
     );
-    AdminListUsers => Get "/admin/users", Prefixed, Admin, PerClient, listed(
+    AdminListUsers => Get "/admin/users", Prefixed, Admin, Unlimited, listed(
         "List users (cursor pagination, filters)",
         "admin",
         None,
         (200, Some("UserPage")),
         &[(400, "validation_failed"), (403, "forbidden")],
     );
-    AdminGetUser => Get "/admin/users/{id}", Prefixed, Admin, PerClient, listed(
+    AdminGetUser => Get "/admin/users/{id}", Prefixed, Admin, Unlimited, listed(
         "One user",
         "admin",
         None,

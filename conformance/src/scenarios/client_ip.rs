@@ -90,6 +90,27 @@ pub async fn the_sixth_auth_request_in_a_minute_is_too_many_requests(target: Tar
     send(api.get("/healthz")).await.assert_status(200);
 }
 
+/// Reads by a bearer token (`GET /auth/me`, the session list) do not count against the
+/// per-client limit, which is meant for guessing: twice the limit of them all answer 200, and
+/// the credential routes still have their whole budget but the registration.
+///
+/// Runs with [`options::rate_limited`](super::options::rate_limited).
+pub async fn bearer_reads_do_not_count_against_the_rate_limit(target: Target) {
+    let api = Api::new(target);
+    let account = api.register().await;
+    for n in 0..2 * RATE_LIMIT {
+        for path in ["/auth/me", "/auth/sessions"] {
+            let answer = send(api.get(path).bearer_auth(&account.tokens.access_token)).await;
+            assert_eq!(answer.status, 200, "{path} #{}: {answer:?}", n + 1);
+        }
+    }
+    for n in 1..RATE_LIMIT {
+        let answer = auth_request(&api, None).await;
+        assert_eq!(answer.status, 202, "credential request {n}: {answer:?}");
+    }
+    assert_rate_limited(&auth_request(&api, None).await);
+}
+
 /// Without trusted proxies, `X-Forwarded-For` is ignored: requests claiming different clients
 /// share the limit of the peer (127.0.0.1).
 ///
