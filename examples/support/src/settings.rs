@@ -64,6 +64,16 @@ pub enum JwtSettings {
     },
 }
 
+/// A key that signed tokens before the current one: accepted for verification (and listed in
+/// the JWKS when public), never used to sign.
+#[derive(Clone)]
+pub enum PreviousKey {
+    /// An HS256 secret (`AUTHKIT_JWT_PREVIOUS_SECRETS`).
+    Hs256(SecretString),
+    /// A private key file's PEM (`AUTHKIT_JWT_PREVIOUS_KEY_FILES`) and its algorithm.
+    Pem(JwtAlgorithm, SecretString),
+}
+
 /// Every setting of the example apps.
 #[derive(Clone)]
 pub struct Settings {
@@ -73,6 +83,10 @@ pub struct Settings {
     pub database_url: String,
     /// `AUTHKIT_JWT_ALG`, `AUTHKIT_JWT_SECRET`, `AUTHKIT_JWT_PRIVATE_KEY_FILE`.
     pub jwt: JwtSettings,
+    /// `AUTHKIT_JWT_PREVIOUS_SECRETS` (comma-separated HS256 secrets) and
+    /// `AUTHKIT_JWT_PREVIOUS_KEY_FILES` (comma-separated PEM files, each `ALG:path` or a path
+    /// in `AUTHKIT_JWT_ALG`): the keys of a rotation, still accepted so nobody is logged out.
+    pub previous_keys: Vec<PreviousKey>,
     /// `AUTHKIT_ISSUER` (default `authkit`).
     pub issuer: String,
     /// `AUTHKIT_AUDIENCE` (default `authkit`).
@@ -221,6 +235,29 @@ impl Settings {
                 pem: pem.into(),
             }
         };
+        let mut previous_keys = Vec::new();
+        if let Some(secrets) = get("AUTHKIT_JWT_PREVIOUS_SECRETS") {
+            previous_keys.extend(
+                secrets
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|secret| !secret.is_empty())
+                    .map(|secret| PreviousKey::Hs256(secret.into())),
+            );
+        }
+        if let Some(files) = get("AUTHKIT_JWT_PREVIOUS_KEY_FILES") {
+            for entry in files.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                let (previous_algorithm, path) = match entry.split_once(':') {
+                    Some((name, path)) if JwtAlgorithm::parse(name).is_some() => {
+                        (JwtAlgorithm::parse(name).unwrap_or(algorithm), path)
+                    }
+                    _ => (algorithm, entry),
+                };
+                let pem = std::fs::read_to_string(path)
+                    .map_err(|e| bad("AUTHKIT_JWT_PREVIOUS_KEY_FILES", format!("{path}: {e}")))?;
+                previous_keys.push(PreviousKey::Pem(previous_algorithm, pem.into()));
+            }
+        }
         let flag = |name: &'static str| match get(name).as_deref().map(str::to_ascii_lowercase) {
             None => Ok(false),
             Some(v) if matches!(v.as_str(), "1" | "true" | "yes" | "on") => Ok(true),
@@ -344,6 +381,7 @@ impl Settings {
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://authkit.db?mode=rwc".into()),
             jwt,
+            previous_keys,
             issuer: get("AUTHKIT_ISSUER").unwrap_or_else(|| "authkit".into()),
             audience: get("AUTHKIT_AUDIENCE").unwrap_or_else(|| "authkit".into()),
             public_url,
@@ -402,19 +440,30 @@ impl Settings {
             .registration_roles(self.registration_roles.iter().cloned())
             .refresh_grace(self.refresh_grace)
             .revocation_feed(self.revocation_feed);
-        Ok(match &self.jwt {
-            JwtSettings::Hs256 { secret, .. } => builder.hs256_secret(secret.expose()),
+        let signing = match &self.jwt {
+            JwtSettings::Hs256 { secret, .. } => hs256_key(secret, "AUTHKIT_JWT_SECRET")?,
             JwtSettings::Asymmetric { algorithm, pem } => {
-                let kid = format!(
-                    "{}-{}",
-                    algorithm.as_str().to_lowercase(),
-                    short_digest(pem.expose())
-                );
-                let key = JwtKey::from_private_pem(kid, *algorithm, pem.expose().as_bytes())
-                    .map_err(|e| bad("AUTHKIT_JWT_PRIVATE_KEY_FILE", e.to_string()))?;
-                builder.key_ring(KeyRing::new(key))
+                pem_key(*algorithm, pem, "AUTHKIT_JWT_PRIVATE_KEY_FILE")?
             }
-        })
+        };
+        let mut ring = KeyRing::try_new(signing)
+            .map_err(|e| bad("AUTHKIT_JWT_PRIVATE_KEY_FILE", e.to_string()))?;
+        for previous in &self.previous_keys {
+            let (key, variable) = match previous {
+                PreviousKey::Hs256(secret) => (
+                    hs256_key(secret, "AUTHKIT_JWT_PREVIOUS_SECRETS")?,
+                    "AUTHKIT_JWT_PREVIOUS_SECRETS",
+                ),
+                PreviousKey::Pem(algorithm, pem) => (
+                    pem_key(*algorithm, pem, "AUTHKIT_JWT_PREVIOUS_KEY_FILES")?,
+                    "AUTHKIT_JWT_PREVIOUS_KEY_FILES",
+                ),
+            };
+            ring = ring
+                .with_verification_key(key)
+                .map_err(|e| bad(variable, e.to_string()))?;
+        }
+        Ok(builder.key_ring(ring))
     }
 }
 
@@ -438,13 +487,37 @@ fn parse_duration(text: &str) -> Option<Duration> {
     }
 }
 
-/// A short, stable key id from the key itself, so a new key gets a new `kid`.
+/// A short key id from the key itself (the first 8 hex digits of a SHA-256), the same in every
+/// process and release, so each key of a rotation has its own `kid` and tokens keep theirs
+/// across restarts. For a secret it tells nothing a token signed with it does not.
 fn short_digest(text: &str) -> String {
-    use std::hash::{Hash, Hasher};
-    // Not a security property: the kid only needs to differ between keys.
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut hasher);
-    format!("{:08x}", hasher.finish() as u32)
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("authkit key id\n{text}").as_bytes());
+    digest[..4]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// The HS256 key of `secret`, its `kid` from the secret.
+fn hs256_key(secret: &SecretString, variable: &'static str) -> Result<JwtKey, SettingsError> {
+    let kid = format!("hs256-{}", short_digest(secret.expose()));
+    JwtKey::hs256(kid, secret.expose().as_bytes()).map_err(|e| bad(variable, e.to_string()))
+}
+
+/// The key of a private PEM, its `kid` from the PEM.
+fn pem_key(
+    algorithm: JwtAlgorithm,
+    pem: &SecretString,
+    variable: &'static str,
+) -> Result<JwtKey, SettingsError> {
+    let kid = format!(
+        "{}-{}",
+        algorithm.as_str().to_lowercase(),
+        short_digest(pem.expose())
+    );
+    JwtKey::from_private_pem(kid, algorithm, pem.expose().as_bytes())
+        .map_err(|e| bad(variable, e.to_string()))
 }
 
 #[cfg(test)]
@@ -578,10 +651,121 @@ mod tests {
     }
 
     #[test]
-    fn a_short_secret_fails_at_startup_naming_the_setting() {
+    fn a_short_secret_fails_at_startup_naming_the_variable() {
         let s = settings(&[("AUTHKIT_JWT_SECRET", "short")]).unwrap();
-        let err = s.auth_config().unwrap().build().unwrap_err();
-        assert_eq!(err.setting, "hs256_secret");
+        let err = s.auth_config().expect_err("refused");
+        assert_eq!(err.variable, "AUTHKIT_JWT_SECRET");
+        let s = settings(&[
+            (
+                "AUTHKIT_JWT_SECRET",
+                "a current secret of at least 32 bytes",
+            ),
+            ("AUTHKIT_JWT_PREVIOUS_SECRETS", "short"),
+        ])
+        .unwrap();
+        let err = s.auth_config().expect_err("refused");
+        assert_eq!(err.variable, "AUTHKIT_JWT_PREVIOUS_SECRETS");
+    }
+
+    /// A codec over the key ring the settings describe.
+    fn codec(vars: &[(&str, &str)]) -> authkit_core::jwt::JwtCodec {
+        let config = settings(vars)
+            .unwrap()
+            .auth_config()
+            .unwrap()
+            .build()
+            .unwrap();
+        authkit_core::jwt::JwtCodec::new(
+            config.keys().clone(),
+            config.issuer().to_owned(),
+            config.audience().to_owned(),
+            time::Duration::minutes(15),
+            time::Duration::seconds(10),
+        )
+    }
+
+    #[test]
+    fn a_rotated_hs256_secret_keeps_its_tokens_valid_and_new_tokens_use_the_new_kid() {
+        const OLD: &str = "the secret of last month (32+ bytes long)";
+        const NEW: &str = "the secret of this month (32+ bytes long)";
+        let now = time::OffsetDateTime::now_utc();
+        let (user, session) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let before = codec(&[("AUTHKIT_JWT_SECRET", OLD)]);
+        let (old_token, _) = before
+            .mint(user, session, &authkit_core::Role::user(), now)
+            .unwrap();
+
+        let rotated = codec(&[
+            ("AUTHKIT_JWT_SECRET", NEW),
+            ("AUTHKIT_JWT_PREVIOUS_SECRETS", OLD),
+        ]);
+        assert_eq!(
+            rotated.validate(&old_token, now).unwrap().sub,
+            user,
+            "still valid"
+        );
+        let (new_token, _) = rotated
+            .mint(user, session, &authkit_core::Role::user(), now)
+            .unwrap();
+        assert_ne!(rotated.keys().signing_kid(), before.keys().signing_kid());
+        assert!(rotated.keys().signing_kid().starts_with("hs256-"));
+        let header = |token: &str| token.split('.').next().unwrap().to_owned();
+        assert_ne!(header(&new_token), header(&old_token), "a new kid");
+
+        let after = codec(&[("AUTHKIT_JWT_SECRET", NEW)]);
+        assert!(
+            after.validate(&old_token, now).is_err(),
+            "retired with the variable"
+        );
+        // The kid is the same in every process: a restart keeps tokens valid.
+        assert_eq!(
+            codec(&[("AUTHKIT_JWT_SECRET", NEW)]).keys().signing_kid(),
+            rotated.keys().signing_kid()
+        );
+    }
+
+    #[test]
+    fn a_previous_key_file_joins_the_jwks_and_verifies_its_tokens() {
+        let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/../../authkit-core/tests/keys");
+        let (rsa, ec) = (format!("{keys}/rsa.pem"), format!("{keys}/ec.pem"));
+        let now = time::OffsetDateTime::now_utc();
+        let before = codec(&[
+            ("AUTHKIT_JWT_ALG", "ES256"),
+            ("AUTHKIT_JWT_PRIVATE_KEY_FILE", &ec),
+        ]);
+        let (old_token, _) = before
+            .mint(
+                uuid::Uuid::now_v7(),
+                uuid::Uuid::now_v7(),
+                &authkit_core::Role::user(),
+                now,
+            )
+            .unwrap();
+        let previous = format!("ES256:{ec}");
+        let rotated = codec(&[
+            ("AUTHKIT_JWT_ALG", "RS256"),
+            ("AUTHKIT_JWT_PRIVATE_KEY_FILE", &rsa),
+            ("AUTHKIT_JWT_PREVIOUS_KEY_FILES", &previous),
+        ]);
+        rotated
+            .validate(&old_token, now)
+            .expect("the previous key still verifies");
+        let kids: Vec<String> = rotated
+            .keys()
+            .jwks()
+            .keys
+            .iter()
+            .filter_map(|jwk| jwk.common.key_id.clone())
+            .collect();
+        assert_eq!(kids.len(), 2, "{kids:?}");
+        assert!(
+            kids.contains(&before.keys().signing_kid().to_owned()),
+            "{kids:?}"
+        );
+        assert!(
+            kids.contains(&rotated.keys().signing_kid().to_owned()),
+            "{kids:?}"
+        );
     }
 
     #[test]
