@@ -8,7 +8,8 @@ use authkit_core::jwt::{JwtAlgorithm, JwtKey, KeyRing};
 use authkit_core::policy::hibp::HibpOptions;
 use authkit_core::token::OpaqueToken;
 use authkit_core::{
-    AuthConfig, AuthConfigBuilder, FeedMode, RevocationFeed, SecretString, StaleAnswer,
+    AuthConfig, AuthConfigBuilder, FeedMode, RevocationFeed, SecretString, SessionCheck,
+    StaleAnswer,
 };
 use time::Duration;
 
@@ -64,6 +65,17 @@ pub enum JwtSettings {
     },
 }
 
+/// Token and session lifetimes from the environment; `None` keeps the library's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// `AUTHKIT_ACCESS_TTL`.
+    pub access: Option<Duration>,
+    /// `AUTHKIT_REFRESH_IDLE_TTL`.
+    pub refresh_idle: Option<Duration>,
+    /// `AUTHKIT_REFRESH_ABSOLUTE_TTL`.
+    pub refresh_absolute: Option<Duration>,
+}
+
 /// A key that signed tokens before the current one: accepted for verification (and listed in
 /// the JWKS when public), never used to sign.
 #[derive(Clone)]
@@ -110,6 +122,15 @@ pub struct Settings {
     /// Been Pwned range API; `AUTHKIT_HIBP_URL` names a mirror (default the public API) and
     /// `AUTHKIT_HIBP_FAIL` (`open` or `closed`, default open) what an outage does.
     pub breach_check: Option<HibpOptions>,
+    /// `AUTHKIT_ACCESS_TTL` (default 15m), `AUTHKIT_REFRESH_IDLE_TTL` (default 14d) and
+    /// `AUTHKIT_REFRESH_ABSOLUTE_TTL` (default 30d): the lifetimes of access tokens and
+    /// sessions; unset, the library's defaults.
+    pub lifetimes: Lifetimes,
+    /// `AUTHKIT_SESSION_CHECK` (`stateless`, the default, or `store`) and
+    /// `AUTHKIT_SESSION_CACHE_TTL` (default 5s, with `store`).
+    pub session_check: SessionCheck,
+    /// `AUTHKIT_HASH_CONCURRENCY`: password hashes at once (default: the CPU count).
+    pub hash_concurrency: Option<usize>,
     /// `AUTHKIT_IP_RATE_LIMIT` (default 60; 0 off).
     pub ip_rate_limit: u32,
     /// `AUTHKIT_TRUSTED_PROXIES` (default none).
@@ -351,6 +372,39 @@ impl Settings {
         } else {
             None
         };
+        let optional_duration = |name: &'static str| match get(name) {
+            Some(v) => parse_duration(&v).map(Some).ok_or_else(|| {
+                bad(
+                    name,
+                    format!("{v:?} is not a duration (e.g. 15m, 12h, 30d)"),
+                )
+            }),
+            None => Ok(None),
+        };
+        let lifetimes = Lifetimes {
+            access: optional_duration("AUTHKIT_ACCESS_TTL")?,
+            refresh_idle: optional_duration("AUTHKIT_REFRESH_IDLE_TTL")?,
+            refresh_absolute: optional_duration("AUTHKIT_REFRESH_ABSOLUTE_TTL")?,
+        };
+        let session_check = match get("AUTHKIT_SESSION_CHECK").as_deref().map(str::trim) {
+            None | Some("stateless") => SessionCheck::Stateless,
+            Some("store") => SessionCheck::Store {
+                cache_ttl: duration("AUTHKIT_SESSION_CACHE_TTL", Duration::seconds(5))?,
+            },
+            Some(other) => {
+                return Err(bad(
+                    "AUTHKIT_SESSION_CHECK",
+                    format!("{other:?}: use stateless or store"),
+                ));
+            }
+        };
+        let hash_concurrency = match get("AUTHKIT_HASH_CONCURRENCY") {
+            Some(_) => match number("AUTHKIT_HASH_CONCURRENCY", 0)? {
+                0 => return Err(bad("AUTHKIT_HASH_CONCURRENCY", "must be at least 1")),
+                n => Some(n as usize),
+            },
+            None => None,
+        };
         let defaults = RevocationFeed::default();
         let mode = match get("AUTHKIT_REVOCATION_FEED") {
             Some(v) => FeedMode::parse(v.trim())
@@ -382,6 +436,9 @@ impl Settings {
                 .unwrap_or_else(|| "sqlite://authkit.db?mode=rwc".into()),
             jwt,
             previous_keys,
+            lifetimes,
+            session_check,
+            hash_concurrency,
             issuer: get("AUTHKIT_ISSUER").unwrap_or_else(|| "authkit".into()),
             audience: get("AUTHKIT_AUDIENCE").unwrap_or_else(|| "authkit".into()),
             public_url,
@@ -439,7 +496,24 @@ impl Settings {
             .password_min_strength(self.password_min_strength)
             .registration_roles(self.registration_roles.iter().cloned())
             .refresh_grace(self.refresh_grace)
-            .revocation_feed(self.revocation_feed);
+            .revocation_feed(self.revocation_feed)
+            .session_check(self.session_check);
+        let builder = match self.lifetimes.access {
+            Some(ttl) => builder.access_ttl(ttl),
+            None => builder,
+        };
+        let builder = match self.lifetimes.refresh_idle {
+            Some(ttl) => builder.refresh_idle_ttl(ttl),
+            None => builder,
+        };
+        let builder = match self.lifetimes.refresh_absolute {
+            Some(ttl) => builder.refresh_absolute_ttl(ttl),
+            None => builder,
+        };
+        let builder = match self.hash_concurrency {
+            Some(permits) => builder.hash_concurrency(permits),
+            None => builder,
+        };
         let signing = match &self.jwt {
             JwtSettings::Hs256 { secret, .. } => hs256_key(secret, "AUTHKIT_JWT_SECRET")?,
             JwtSettings::Asymmetric { algorithm, pem } => {
@@ -483,6 +557,8 @@ fn parse_duration(text: &str) -> Option<Duration> {
         "ms" => Some(Duration::milliseconds(n)),
         "s" => Some(Duration::seconds(n)),
         "m" => Some(Duration::minutes(n)),
+        "h" => Some(Duration::hours(n)),
+        "d" => Some(Duration::days(n)),
         _ => None,
     }
 }
@@ -548,6 +624,46 @@ mod tests {
     }
 
     #[test]
+    fn lifetimes_session_checking_and_hashing_come_from_their_variables() {
+        let defaults = settings(&[]).unwrap();
+        assert_eq!(defaults.lifetimes, Lifetimes::default());
+        assert_eq!(defaults.session_check, SessionCheck::Stateless);
+        let built = defaults.auth_config().unwrap().build().unwrap();
+        assert_eq!(
+            built.access_ttl(),
+            Duration::minutes(15),
+            "the library's default"
+        );
+
+        let s = settings(&[
+            ("AUTHKIT_ACCESS_TTL", "5m"),
+            ("AUTHKIT_REFRESH_IDLE_TTL", "12h"),
+            ("AUTHKIT_REFRESH_ABSOLUTE_TTL", "7d"),
+            ("AUTHKIT_SESSION_CHECK", "store"),
+            ("AUTHKIT_SESSION_CACHE_TTL", "2s"),
+            ("AUTHKIT_HASH_CONCURRENCY", "3"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.lifetimes,
+            Lifetimes {
+                access: Some(Duration::minutes(5)),
+                refresh_idle: Some(Duration::hours(12)),
+                refresh_absolute: Some(Duration::days(7)),
+            }
+        );
+        let built = s.auth_config().unwrap().build().unwrap();
+        assert_eq!(built.access_ttl(), Duration::minutes(5));
+        assert_eq!(
+            built.session_check(),
+            SessionCheck::Store {
+                cache_ttl: Duration::seconds(2)
+            }
+        );
+        assert_eq!(s.hash_concurrency, Some(3));
+    }
+
+    #[test]
     fn mail_links_follow_the_listen_address_unless_told_otherwise() {
         assert_eq!(settings(&[]).unwrap().public_url, "http://localhost:8080");
         let on = |bind: &str| settings(&[("AUTHKIT_BIND", bind)]).unwrap().public_url;
@@ -579,6 +695,9 @@ mod tests {
             ("AUTHKIT_REVOCATION_MAX_STALENESS", "-"),
             ("AUTHKIT_REVOCATION_STALE_STATUS", "500"),
             ("AUTHKIT_PASSWORD_MIN_STRENGTH", "5"),
+            ("AUTHKIT_ACCESS_TTL", "soon"),
+            ("AUTHKIT_SESSION_CHECK", "sometimes"),
+            ("AUTHKIT_HASH_CONCURRENCY", "0"),
             ("AUTHKIT_HIBP", "hibp"),
         ] {
             assert_eq!(settings(&[(var, value)]).unwrap_err().variable, var);
