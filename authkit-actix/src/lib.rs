@@ -80,9 +80,16 @@ pub fn configure(api: HttpApi) -> impl Fn(&mut web::ServiceConfig) + Clone {
                 }
                 resource = resource.route(method_route(method).to(handler));
             }
+            let api = api.clone();
             let other = move |req: ActixRequest| {
                 let options = req.method() == actix_web::http::Method::OPTIONS;
-                let answer = HttpApi::other_method(&path, options);
+                let headers = req.headers();
+                let answer = api.other_method_from(
+                    &path,
+                    options,
+                    text(headers, header::ORIGIN),
+                    text(headers, header::ACCESS_CONTROL_REQUEST_METHOD),
+                );
                 async move { into_response(answer) }
             };
             cfg.service(resource.default_service(web::to(other)));
@@ -116,6 +123,7 @@ async fn handle(
         user_agent: text(headers, header::USER_AGENT),
         forwarded_for: forwarded_for.as_deref(),
         peer: req.peer_addr().map(|addr| addr.ip()),
+        origin: text(headers, header::ORIGIN),
         body: &body,
         body_too_large,
     };

@@ -81,9 +81,16 @@ pub fn routes<S: Clone + Send + Sync + 'static>(api: HttpApi) -> Router<S> {
                 methods = methods.on(method_filter(method), handler);
             }
             let at = path.path.clone();
+            let api = api.clone();
             let other = move |request: Request| {
                 let options = request.method() == axum::http::Method::OPTIONS;
-                let answer = HttpApi::other_method(&path, options);
+                let headers = request.headers();
+                let answer = api.other_method_from(
+                    &path,
+                    options,
+                    text(headers, header::ORIGIN),
+                    text(headers, header::ACCESS_CONTROL_REQUEST_METHOD),
+                );
                 async move { into_response(answer) }
             };
             router.route(&at, methods.fallback(other))
@@ -143,6 +150,7 @@ async fn handle(api: &HttpApi, route: Route, request: Request) -> Response {
         user_agent: text(headers, header::USER_AGENT),
         forwarded_for: forwarded_for.as_deref(),
         peer,
+        origin: text(headers, header::ORIGIN),
         body: &body,
         body_too_large,
     };

@@ -143,6 +143,8 @@ pub struct TargetOptions {
     pub refresh_grace_seconds: u32,
     /// Roles a user may choose at registration besides `user` (default none).
     pub registration_roles: Vec<String>,
+    /// Origins a browser may call the API from (CORS; default none).
+    pub cors_origins: Vec<String>,
 }
 
 /// A running server, as [`App::start`] returns it.
@@ -321,7 +323,7 @@ mod tests {
                     .count()
             })
             .sum();
-        assert_eq!(listed, 86, "{names}");
+        assert_eq!(listed, 89, "{names}");
     }
 
     #[test]

@@ -123,6 +123,57 @@ impl HttpApi {
             .map(|result| result.map_err(|e| HttpResponse::from_error(&e)))
     }
 
+    /// The answer to a method that `path` does not serve, as [`other_method`](Self::other_method),
+    /// and to a CORS preflight: an `OPTIONS` from an allowed `origin` that names the method it
+    /// wants (`Access-Control-Request-Method`) is 204 with the path's methods, the request
+    /// headers authkit reads (`authorization`, `content-type`) and a 10-minute `Max-Age`.
+    pub fn other_method_from(
+        &self,
+        path: &PathRoutes,
+        options: bool,
+        origin: Option<&str>,
+        request_method: Option<&str>,
+    ) -> HttpResponse {
+        let response = Self::other_method(path, options);
+        let allowed = self.cors_origin(origin);
+        match (options, allowed, request_method) {
+            (true, Some(origin), Some(_)) => {
+                let methods = path.allow.replace(", OPTIONS", "");
+                self.with_cors(response, Some(origin))
+                    .header("access-control-allow-methods", methods)
+                    .header(
+                        "access-control-allow-headers",
+                        "authorization, content-type",
+                    )
+                    .header("access-control-max-age", "600")
+            }
+            _ => self.with_cors(response, None),
+        }
+    }
+
+    /// `origin` when it is one of [`HttpConfig::cors_origins`].
+    fn cors_origin<'o>(&self, origin: Option<&'o str>) -> Option<&'o str> {
+        origin.filter(|origin| self.inner.config.cors_origins.iter().any(|o| o == origin))
+    }
+
+    /// `response` with the CORS headers for an allowed `origin` (none for any other), and
+    /// `Vary: Origin` whenever CORS is configured, so that caches keep answers apart.
+    fn with_cors(&self, response: HttpResponse, origin: Option<&str>) -> HttpResponse {
+        if self.inner.config.cors_origins.is_empty() {
+            return response;
+        }
+        let response = response.header("vary", "Origin");
+        match origin {
+            Some(origin) => response
+                .header("access-control-allow-origin", origin.to_owned())
+                .header(
+                    "access-control-expose-headers",
+                    "retry-after, www-authenticate",
+                ),
+            None => response,
+        }
+    }
+
     /// The answer to a method that `path` does not serve: `OPTIONS` is 204 with `Allow`, any
     /// other method 405 `method_not_allowed` with `Allow` (RFC 9110 15.5.6).
     pub fn other_method(path: &PathRoutes, options: bool) -> HttpResponse {
@@ -144,8 +195,14 @@ impl HttpApi {
         }
     }
 
-    /// Answers one request to `route`.
+    /// Answers one request to `route`, with the CORS headers its origin is allowed.
     pub async fn handle(&self, route: Route, req: HttpRequest<'_>) -> HttpResponse {
+        let origin = self.cors_origin(req.origin);
+        let response = self.answer(route, req).await;
+        self.with_cors(response, origin)
+    }
+
+    async fn answer(&self, route: Route, req: HttpRequest<'_>) -> HttpResponse {
         if !route.is_built() {
             return HttpResponse::from_error(&AuthError::NotFound);
         }

@@ -70,6 +70,13 @@ pub struct HttpConfig {
     /// ...). On a clash authkit's entry stays and a warning is logged. See
     /// [`HttpApi::with_openapi`].
     pub openapi_extension: Option<serde_json::Value>,
+    /// The origins a browser may call the API from (CORS), exactly as browsers send them:
+    /// `https://app.example.com`, `http://localhost:5173` (default none: no CORS headers).
+    /// There is no wildcard. An allowed origin's answers carry
+    /// `Access-Control-Allow-Origin` with that origin and `Vary: Origin`, and its preflights
+    /// are answered with the path's methods; any other origin gets no CORS header, so the
+    /// browser refuses it.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for HttpConfig {
@@ -80,6 +87,7 @@ impl Default for HttpConfig {
             trusted_proxies: TrustedProxies::none(),
             password_grant: false,
             openapi_extension: None,
+            cors_origins: Vec::new(),
         }
     }
 }

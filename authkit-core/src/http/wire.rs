@@ -20,6 +20,8 @@ pub struct HttpRequest<'a> {
     pub forwarded_for: Option<&'a str>,
     /// The TCP peer address.
     pub peer: Option<IpAddr>,
+    /// The `Origin` header (a browser's cross-origin request), for CORS.
+    pub origin: Option<&'a str>,
     /// The body, read up to [`MAX_BODY_BYTES`].
     pub body: &'a [u8],
     /// Whether the body was longer than [`MAX_BODY_BYTES`] (and was not read whole).

@@ -15,6 +15,7 @@
 //! - rights ending at once (revocation on every route, role changes) and the refresh grace
 //!   window: `revocation.rs`;
 //! - request limits, client IPs and rate limits: `limits.rs`, `client_ip.rs`;
+//! - CORS for browser origins: `cors.rs`;
 //! - JWKS, health, OpenAPI and docs: `infra.rs`.
 //!
 //! A scenario is named once, where it is written: the build script lists every `pub async fn`
@@ -26,6 +27,7 @@ mod account;
 mod admin;
 mod bearer;
 mod client_ip;
+mod cors;
 mod infra;
 mod limits;
 mod login;
@@ -40,6 +42,7 @@ pub use account::*;
 pub use admin::*;
 pub use bearer::*;
 pub use client_ip::*;
+pub use cors::*;
 pub use infra::*;
 pub use limits::*;
 pub use login::*;
@@ -98,6 +101,17 @@ pub mod options {
     pub fn refresh_grace() -> TargetOptions {
         TargetOptions {
             refresh_grace_seconds: REFRESH_GRACE_SECONDS,
+            ..TargetOptions::default()
+        }
+    }
+
+    /// The origin [`cors`] allows.
+    pub const CORS_ORIGIN: &str = "https://app.example.com";
+
+    /// CORS for [`CORS_ORIGIN`] only.
+    pub fn cors() -> TargetOptions {
+        TargetOptions {
+            cors_origins: vec![CORS_ORIGIN.to_owned()],
             ..TargetOptions::default()
         }
     }

@@ -91,6 +91,7 @@ pub async fn build_with(
         ip_rate_limit: settings.ip_rate_limit,
         trusted_proxies: settings.trusted_proxies.clone(),
         password_grant: settings.password_grant,
+        cors_origins: settings.cors_origins.clone(),
         ..HttpConfig::default()
     };
     Ok(App {

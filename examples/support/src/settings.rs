@@ -131,6 +131,9 @@ pub struct Settings {
     pub session_check: SessionCheck,
     /// `AUTHKIT_HASH_CONCURRENCY`: password hashes at once (default: the CPU count).
     pub hash_concurrency: Option<usize>,
+    /// `AUTHKIT_CORS_ORIGINS`: origins a browser may call the API from, comma-separated,
+    /// exactly (`https://app.example.com`; no wildcard, no path). Default none.
+    pub cors_origins: Vec<String>,
     /// `AUTHKIT_IP_RATE_LIMIT` (default 60; 0 off).
     pub ip_rate_limit: u32,
     /// `AUTHKIT_TRUSTED_PROXIES` (default none).
@@ -405,6 +408,31 @@ impl Settings {
             },
             None => None,
         };
+        let mut cors_origins = Vec::new();
+        for origin in get("AUTHKIT_CORS_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+        {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            match host {
+                Some(host) if !host.is_empty() && !host.contains(['/', '*', '?', '#']) => {
+                    cors_origins.push(origin.to_owned());
+                }
+                _ => {
+                    return Err(bad(
+                        "AUTHKIT_CORS_ORIGINS",
+                        format!(
+                            "{origin:?} is not an origin: use scheme://host[:port], without a \
+                             path or a wildcard"
+                        ),
+                    ));
+                }
+            }
+        }
         let defaults = RevocationFeed::default();
         let mode = match get("AUTHKIT_REVOCATION_FEED") {
             Some(v) => FeedMode::parse(v.trim())
@@ -436,6 +464,7 @@ impl Settings {
                 .unwrap_or_else(|| "sqlite://authkit.db?mode=rwc".into()),
             jwt,
             previous_keys,
+            cors_origins,
             lifetimes,
             session_check,
             hash_concurrency,
@@ -698,6 +727,7 @@ mod tests {
             ("AUTHKIT_ACCESS_TTL", "soon"),
             ("AUTHKIT_SESSION_CHECK", "sometimes"),
             ("AUTHKIT_HASH_CONCURRENCY", "0"),
+            ("AUTHKIT_CORS_ORIGINS", "*"),
             ("AUTHKIT_HIBP", "hibp"),
         ] {
             assert_eq!(settings(&[(var, value)]).unwrap_err().variable, var);

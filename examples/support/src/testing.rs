@@ -146,6 +146,7 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
             "AUTHKIT_REGISTRATION_ROLES",
             options.registration_roles.join(","),
         ),
+        ("AUTHKIT_CORS_ORIGINS", options.cors_origins.join(",")),
         ("AUTHKIT_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
         ("AUTHKIT_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
     ];
