@@ -230,9 +230,9 @@ impl Auth {
         AuthEvent::new(kind, self.now())
     }
 
-    /// Sends mail in the background: neither a slow mail server nor its failure delays or
-    /// changes the answer (which would tell whether an address has an account).
-    /// Sends `mail` in the background, after the change that caused it was committed: up to
+    /// Sends `mail` in the background, after the change that caused it was committed: neither
+    /// a slow mail server nor its failure delays or changes the answer (which would tell
+    /// whether an address has an account). Up to
     /// [`DELIVERY_ATTEMPTS`](crate::mail::DELIVERY_ATTEMPTS) tries, each failure logged.
     fn send_mail(&self, mail: Mail) {
         use crate::mail::{DELIVERY_ATTEMPTS, FIRST_RETRY_AFTER};

@@ -84,27 +84,20 @@ fn merge(doc: &mut Value, extension: &Value) {
             into[key] = value.clone();
         }
     }
-    if let Some(paths) = extension.get("paths").and_then(Value::as_object) {
-        for (path, item) in paths {
-            let into = doc["paths"]
+    // `paths` (path → method → operation) and `components` (kind → name → entry) merge alike,
+    // one entry at a time.
+    for section in ["paths", "components"] {
+        let Some(groups) = extension.get(section).and_then(Value::as_object) else {
+            continue;
+        };
+        for (group, entries) in groups {
+            let into = doc[section]
                 .as_object_mut()
-                .expect("paths is an object")
-                .entry(path.clone())
+                .expect("authkit's document has the section")
+                .entry(group.clone())
                 .or_insert_with(|| json!({}));
-            for (method, operation) in item.as_object().into_iter().flatten() {
-                keep("path", path, method, operation, into);
-            }
-        }
-    }
-    if let Some(components) = extension.get("components").and_then(Value::as_object) {
-        for (kind, entries) in components {
-            let into = doc["components"]
-                .as_object_mut()
-                .expect("components is an object")
-                .entry(kind.clone())
-                .or_insert_with(|| json!({}));
-            for (name, entry) in entries.as_object().into_iter().flatten() {
-                keep("component", kind, name, entry, into);
+            for (key, value) in entries.as_object().into_iter().flatten() {
+                keep(section, group, key, value, into);
             }
         }
     }
@@ -363,12 +356,12 @@ fn derived_schemas() -> serde_json::Map<String, Value> {
         .schema_from::<UserPage>()
         .schema_from::<AdminUpdateRequest>()
         .build();
-    match serde_json::to_value(components) {
-        Ok(Value::Object(mut components)) => match components.remove("schemas") {
+    match serde_json::to_value(components).expect("utoipa's components serialize") {
+        Value::Object(mut components) => match components.remove("schemas") {
             Some(Value::Object(schemas)) => schemas,
-            _ => serde_json::Map::new(),
+            other => unreachable!("components.schemas is an object, not {other:?}"),
         },
-        _ => serde_json::Map::new(),
+        other => unreachable!("components serialize to an object, not {other}"),
     }
 }
 

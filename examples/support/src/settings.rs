@@ -271,12 +271,10 @@ impl Settings {
         }
         if let Some(files) = get("AUTHKIT_JWT_PREVIOUS_KEY_FILES") {
             for entry in files.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-                let (previous_algorithm, path) = match entry.split_once(':') {
-                    Some((name, path)) if JwtAlgorithm::parse(name).is_some() => {
-                        (JwtAlgorithm::parse(name).unwrap_or(algorithm), path)
-                    }
-                    _ => (algorithm, entry),
-                };
+                let (previous_algorithm, path) = entry
+                    .split_once(':')
+                    .and_then(|(name, path)| Some((JwtAlgorithm::parse(name)?, path)))
+                    .unwrap_or((algorithm, entry));
                 let pem = std::fs::read_to_string(path)
                     .map_err(|e| bad("AUTHKIT_JWT_PREVIOUS_KEY_FILES", format!("{path}: {e}")))?;
                 previous_keys.push(PreviousKey::Pem(previous_algorithm, pem.into()));
