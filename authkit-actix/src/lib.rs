@@ -46,11 +46,16 @@
 mod extract;
 mod role;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::{HttpRequest as ActixRequest, HttpResponse as ActixResponse, web};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest as ActixRequest, HttpResponse as ActixResponse, web};
 use authkit_core::http::{HttpApi, HttpRequest, HttpResponse, MAX_BODY_BYTES, Method, Route};
+use authkit_core::telemetry::{self, RequestId};
 use futures_util::StreamExt;
+use tracing::Instrument;
 
 pub use authkit_core::http::{Admin, Principal, RoleName};
 pub use extract::{AuthUser, OptionalAuthUser, Rejection, RequireRole};
@@ -66,8 +71,7 @@ pub use role::{RequireRoleMiddleware, RequireRoleService};
 pub fn configure(api: HttpApi) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(web::Data::new(api.clone()));
-        let prefix = api.config().prefix.clone();
-        for path in Route::paths(&prefix) {
+        for path in api.paths() {
             let mut resource = web::resource(path.path.as_str());
             for (method, route) in path.routes.iter().copied() {
                 let api = api.clone();
@@ -154,6 +158,57 @@ fn text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
 fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
     authkit_core::http::joined_header_text(headers.get_all(name).map(|v| v.as_bytes()))
 }
+
+/// Request tracing for every route of the app, authkit's and the application's: add it with
+/// `App::new().wrap(actix_web::middleware::from_fn(authkit_actix::trace_requests))`.
+///
+/// Each request runs in a span ([`telemetry::request_span`]) with its method, request id,
+/// matched route and, once authenticated, its user and session; its answer carries the id in
+/// `X-Request-Id` (the client's own when acceptable, see [`RequestId::from_header`]); a closing
+/// line is logged and the latency counted ([`telemetry::finish_request`]). Handlers can read
+/// the [`RequestId`] from the request's extensions.
+///
+/// # Errors
+///
+/// What the wrapped service fails with, unchanged.
+pub async fn trace_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let id = RequestId::from_header(text(req.headers(), REQUEST_ID));
+    let method = req.method().as_str().to_owned();
+    // The route is known once the app has routed the request.
+    let span = telemetry::request_span(&method, None, &id);
+    req.extensions_mut().insert(id.clone());
+    let result = next.call(req).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    match result {
+        Ok(mut res) => {
+            let route = res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| UNMATCHED.to_owned());
+            let status = res.status().as_u16();
+            telemetry::finish_request(&span, &method, &route, status, elapsed);
+            if let Ok(value) = HeaderValue::from_str(id.as_str()) {
+                res.headers_mut().insert(REQUEST_ID, value);
+            }
+            Ok(res)
+        }
+        Err(err) => {
+            let status = err.as_response_error().status_code().as_u16();
+            telemetry::finish_request(&span, &method, UNMATCHED, status, elapsed);
+            Err(err)
+        }
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static(telemetry::REQUEST_ID_HEADER);
+
+/// The route label of a request no route matched (a 404): never the raw path, which would
+/// give every scanner's guess a metric of its own.
+const UNMATCHED: &str = "unmatched";
 
 /// Writes an [`HttpResponse`] as an actix-web response.
 pub fn into_response(response: HttpResponse) -> ActixResponse {

@@ -50,12 +50,14 @@ use std::net::SocketAddr;
 use std::sync::Once;
 
 use authkit_core::http::{HttpApi, HttpRequest, HttpResponse, MAX_BODY_BYTES, Method, Route};
+use authkit_core::telemetry::{self, RequestId};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::{ConnectInfo, MatchedPath, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
+use tracing::Instrument;
 
 pub use authkit_core::http::{Admin, Principal, RoleName};
 pub use extract::{AuthUser, OptionalAuthUser, RequireRole};
@@ -67,34 +69,31 @@ pub use role::{RequireRoleLayer, RequireRoleService};
 /// Each path answers the methods it does not serve as core decides ([`HttpApi::other_method`]:
 /// 405 with `Allow`, `OPTIONS` 204 with `Allow`); `HEAD` is served as `GET` without the body.
 pub fn routes<S: Clone + Send + Sync + 'static>(api: HttpApi) -> Router<S> {
-    let prefix = api.config().prefix.clone();
-    Route::paths(&prefix)
-        .into_iter()
-        .fold(Router::new(), |router, path| {
-            let mut methods = MethodRouter::new();
-            for (method, route) in path.routes.iter().copied() {
-                let api = api.clone();
-                let handler = move |request: Request| {
-                    let api = api.clone();
-                    async move { handle(&api, route, request).await }
-                };
-                methods = methods.on(method_filter(method), handler);
-            }
-            let at = path.path.clone();
+    api.paths().into_iter().fold(Router::new(), |router, path| {
+        let mut methods = MethodRouter::new();
+        for (method, route) in path.routes.iter().copied() {
             let api = api.clone();
-            let other = move |request: Request| {
-                let options = request.method() == axum::http::Method::OPTIONS;
-                let headers = request.headers();
-                let answer = api.other_method_from(
-                    &path,
-                    options,
-                    text(headers, header::ORIGIN),
-                    text(headers, header::ACCESS_CONTROL_REQUEST_METHOD),
-                );
-                async move { into_response(answer) }
+            let handler = move |request: Request| {
+                let api = api.clone();
+                async move { handle(&api, route, request).await }
             };
-            router.route(&at, methods.fallback(other))
-        })
+            methods = methods.on(method_filter(method), handler);
+        }
+        let at = path.path.clone();
+        let api = api.clone();
+        let other = move |request: Request| {
+            let options = request.method() == axum::http::Method::OPTIONS;
+            let headers = request.headers();
+            let answer = api.other_method_from(
+                &path,
+                options,
+                text(headers, header::ORIGIN),
+                text(headers, header::ACCESS_CONTROL_REQUEST_METHOD),
+            );
+            async move { into_response(answer) }
+        };
+        router.route(&at, methods.fallback(other))
+    })
 }
 
 fn method_filter(method: Method) -> MethodFilter {
@@ -178,6 +177,40 @@ fn warn_missing_connect_info() {
         );
     });
 }
+
+/// Request tracing for every route of the router, authkit's and the application's: add it
+/// with `router.layer(axum::middleware::from_fn(authkit_axum::trace_requests))`.
+///
+/// Each request runs in a span ([`telemetry::request_span`]) with its method, matched route,
+/// request id and, once authenticated, its user and session; its answer carries the id in
+/// `X-Request-Id` (the client's own when acceptable, see [`RequestId::from_header`]); a closing
+/// line is logged and the latency counted ([`telemetry::finish_request`]). Handlers can read
+/// the [`RequestId`] from the request's extensions.
+pub async fn trace_requests(mut request: Request, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let id = RequestId::from_header(text(request.headers(), REQUEST_ID));
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or(UNMATCHED, MatchedPath::as_str)
+        .to_owned();
+    let span = telemetry::request_span(&method, Some(&route), &id);
+    request.extensions_mut().insert(id.clone());
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    telemetry::finish_request(&span, &method, &route, status, started.elapsed());
+    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static(telemetry::REQUEST_ID_HEADER);
+
+/// The route label of a request no route matched (a 404): never the raw path, which would
+/// give every scanner's guess a metric of its own.
+const UNMATCHED: &str = "unmatched";
 
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in
 /// flight. Each request carries its peer address ([`ConnectInfo`]), which authkit reads for the

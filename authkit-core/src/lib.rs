@@ -72,7 +72,7 @@
 //! ## Layout
 //! One concept per module: [`config`], [`error`], [`password`], [`policy`], [`jwt`], [`token`],
 //! [`store`], [`memory`], [`revocation`], [`principal`], [`mail`], [`events`], [`clock`],
-//! [`dto`], and the flows of [`Auth`] split by concern under `auth/` (the revocation feed's
+//! [`dto`], [`telemetry`] (metrics and request spans), and the flows of [`Auth`] split by concern under `auth/` (the revocation feed's
 //! background task in `auth/feed.rs`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -95,6 +95,7 @@ pub mod principal;
 pub mod revocation;
 pub mod secret;
 pub mod store;
+pub mod telemetry;
 pub mod token;
 
 pub use auth::{Auth, AuthBuilder, Registration};

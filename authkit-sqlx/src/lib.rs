@@ -232,6 +232,18 @@ pub trait SqlStore: Store + EventSink {
 
     /// Which backend this is.
     fn backend(&self) -> Backend;
+
+    /// The connection pool's use now, for a gauge.
+    fn pool_stats(&self) -> PoolStats;
+}
+
+/// A connection pool's use at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open.
+    pub size: u32,
+    /// Open connections not in use.
+    pub idle: u32,
 }
 
 /// Connects to the database `url` names, choosing the backend by the URL's scheme (see

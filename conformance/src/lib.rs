@@ -145,6 +145,10 @@ pub struct TargetOptions {
     pub registration_roles: Vec<String>,
     /// Origins a browser may call the API from (CORS; default none).
     pub cors_origins: Vec<String>,
+    /// The auth routes' prefix (default `None`: `/auth`).
+    pub route_prefix: Option<String>,
+    /// Whether the documents and health checks go under the prefix too (default `false`).
+    pub route_prefix_all: bool,
 }
 
 /// A running server, as [`App::start`] returns it.
@@ -323,7 +327,7 @@ mod tests {
                     .count()
             })
             .sum();
-        assert_eq!(listed, 89, "{names}");
+        assert_eq!(listed, 90, "{names}");
     }
 
     #[test]

@@ -77,6 +77,7 @@ impl Auth {
     /// reads the feed, so this instance enforces the change before the flow answers. A failed
     /// read is logged; the background task catches up.
     pub(super) async fn revoked(&self, session: Option<SessionId>) {
+        crate::telemetry::revocation();
         let Some(revocations) = &self.inner.revocations else {
             return;
         };

@@ -187,7 +187,19 @@ impl Auth {
         self.login_with(&identifier, password, client).await
     }
 
+    /// A login attempt, counted by outcome in `authkit_logins_total`.
     async fn login_with(
+        &self,
+        identifier: &Identifier,
+        password: &SecretString,
+        client: &ClientInfo,
+    ) -> Result<TokenPair, AuthError> {
+        let result = self.attempt_login(identifier, password, client).await;
+        crate::telemetry::login(crate::telemetry::LoginOutcome::of(&result));
+        result
+    }
+
+    async fn attempt_login(
         &self,
         identifier: &Identifier,
         password: &SecretString,

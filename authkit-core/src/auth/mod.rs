@@ -223,6 +223,10 @@ impl Auth {
     }
 
     async fn emit(&self, event: AuthEvent) {
+        crate::telemetry::event(event.kind);
+        if let (Some(user), Some(session)) = (event.user_id, event.session_id) {
+            crate::telemetry::session(user, session);
+        }
         self.inner.events.record(event).await;
     }
 
@@ -237,14 +241,16 @@ impl Auth {
     fn send_mail(&self, mail: Mail) {
         use crate::mail::{DELIVERY_ATTEMPTS, FIRST_RETRY_AFTER};
         let mailer = Arc::clone(&self.inner.mailer);
-        tokio::spawn(async move {
+        let delivery = async move {
             let (to, kind) = (mail.to.clone(), mail.kind);
             let mut wait = FIRST_RETRY_AFTER;
             for attempt in 1..=DELIVERY_ATTEMPTS {
                 let Err(err) = mailer.send(mail.clone()).await else {
+                    crate::telemetry::mail(true);
                     return;
                 };
                 if attempt == DELIVERY_ATTEMPTS {
+                    crate::telemetry::mail(false);
                     tracing::error!(target: "authkit::mail", %err, ?kind, %to, attempt,
                         "mail not delivered; giving up");
                     return;
@@ -254,7 +260,9 @@ impl Auth {
                 tokio::time::sleep(wait).await;
                 wait *= 4;
             }
-        });
+        };
+        // In the request's span, so its log lines carry the request id.
+        tokio::spawn(tracing::Instrument::in_current_span(delivery));
     }
 
     /// Verifies `password` against the stored hash of `user`, or against a dummy hash when

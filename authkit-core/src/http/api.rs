@@ -31,6 +31,7 @@ impl HttpApi {
             .collect();
         let openapi = openapi::served_document(
             &config.prefix,
+            config.root_prefix(),
             config.password_grant,
             &roles,
             config.openapi_extension.as_ref(),
@@ -86,6 +87,14 @@ impl HttpApi {
         &self.inner.config
     }
 
+    /// Every path this API serves, each with its routes: what an adapter mounts (auth routes
+    /// under [`HttpConfig::prefix`], the others where
+    /// [`HttpConfig::root_routes_under_prefix`] puts them).
+    pub fn paths(&self) -> Vec<PathRoutes> {
+        let config = &self.inner.config;
+        Route::paths_within(&config.prefix, config.root_prefix())
+    }
+
     /// The client's IP for a request from `peer` (trusted proxies considered).
     pub fn client_ip(&self, peer: Option<IpAddr>, forwarded_for: Option<&str>) -> Option<IpAddr> {
         peer.map(|peer| {
@@ -107,6 +116,12 @@ impl HttpApi {
             .map_err(|e| HttpResponse::from_error(&e))
     }
 
+    /// Notes the caller on the request's span.
+    fn noted(principal: Principal) -> Principal {
+        crate::telemetry::caller(&principal);
+        principal
+    }
+
     /// [`authenticate`](Self::authenticate) without waiting, when no I/O is needed (the steady
     /// state); `None` when it is (see [`Auth::authenticate_now`]).
     pub fn authenticate_now(
@@ -117,10 +132,11 @@ impl HttpApi {
             Ok(token) => token,
             Err(err) => return Some(Err(HttpResponse::from_error(&err))),
         };
-        self.inner
-            .auth
-            .authenticate_now(token)
-            .map(|result| result.map_err(|e| HttpResponse::from_error(&e)))
+        self.inner.auth.authenticate_now(token).map(|result| {
+            result
+                .map(Self::noted)
+                .map_err(|e| HttpResponse::from_error(&e))
+        })
     }
 
     /// The answer to a method that `path` does not serve, as [`other_method`](Self::other_method),
@@ -211,6 +227,7 @@ impl HttpApi {
             && let Some(ip) = client.ip
             && let Err(retry_after) = self.inner.limiter.check(ip, Instant::now())
         {
+            crate::telemetry::rate_limited();
             return HttpResponse::from_error(&AuthError::TooManyRequests { retry_after });
         }
         if route.is_auth() && (req.body_too_large || req.body.len() > MAX_BODY_BYTES) {
@@ -386,7 +403,7 @@ impl HttpApi {
     /// The caller behind the bearer token in an `Authorization` header value.
     async fn caller(&self, authorization: Option<&str>) -> Result<Principal, AuthError> {
         let token = bearer_token(authorization)?;
-        self.inner.auth.authenticate(token).await
+        self.inner.auth.authenticate(token).await.map(Self::noted)
     }
 
     /// The OAuth2 token endpoint (RFC 6749 4.3 and 6): form in, token pair or RFC 6749 5.2

@@ -77,6 +77,21 @@ pub struct HttpConfig {
     /// are answered with the path's methods; any other origin gets no CORS header, so the
     /// browser refuses it.
     pub cors_origins: Vec<String>,
+    /// Whether `/docs`, `/openapi.json`, `/healthz` and `/readyz` go under [`prefix`](Self::prefix)
+    /// too (default `false`: at the root), for a service that owns only the paths under it.
+    /// `/.well-known/jwks.json` stays at the root (RFC 8615).
+    pub root_routes_under_prefix: bool,
+}
+
+impl HttpConfig {
+    /// Where the root routes go: `""` (the root) or the prefix.
+    pub(crate) fn root_prefix(&self) -> &str {
+        if self.root_routes_under_prefix {
+            &self.prefix
+        } else {
+            ""
+        }
+    }
 }
 
 impl Default for HttpConfig {
@@ -88,6 +103,7 @@ impl Default for HttpConfig {
             password_grant: false,
             openapi_extension: None,
             cors_origins: Vec::new(),
+            root_routes_under_prefix: false,
         }
     }
 }

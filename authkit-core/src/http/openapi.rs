@@ -53,13 +53,14 @@ pub(super) fn asset(asset: Asset) -> HttpResponse {
 /// (empty without the `openapi` feature).
 pub(super) fn served_document(
     prefix: &str,
+    root: &str,
     password_grant: bool,
     roles: &[&str],
     extension: Option<&serde_json::Value>,
 ) -> Vec<u8> {
     #[cfg(feature = "openapi")]
     {
-        let mut doc = document(prefix, password_grant, roles);
+        let mut doc = document(prefix, root, password_grant, roles);
         if let Some(extension) = extension {
             merge(&mut doc, extension);
         }
@@ -67,7 +68,7 @@ pub(super) fn served_document(
     }
     #[cfg(not(feature = "openapi"))]
     {
-        let _ = (prefix, password_grant, roles, extension);
+        let _ = (prefix, root, password_grant, roles, extension);
         Vec::new()
     }
 }
@@ -274,19 +275,21 @@ fn operation(route: Route, d: &OpenApiDoc, password_grant: bool) -> Value {
 }
 
 /// The OpenAPI 3.1 document of every route, with the auth routes under `prefix`.
-/// The OpenAPI document for routes under `prefix`; the OAuth2 password flow (Swagger UI's
+/// The OpenAPI document for routes under `prefix` (the root routes under `root`); the OAuth2 password flow (Swagger UI's
 /// "Authorize" with a username and password) is described only when `password_grant` is on.
 ///
 /// `roles` are the roles a registration may name (`user` and the configured ones).
 #[cfg(feature = "openapi")]
-pub(super) fn document(prefix: &str, password_grant: bool, roles: &[&str]) -> Value {
+pub(super) fn document(prefix: &str, root: &str, password_grant: bool, roles: &[&str]) -> Value {
     let mut paths = serde_json::Map::new();
     for route in Route::ALL.into_iter().filter(|route| route.is_built()) {
         let Some(doc) = route.spec().doc else {
             continue;
         };
         let (method, _) = route.endpoint();
-        let entry = paths.entry(route.path(prefix)).or_insert_with(|| json!({}));
+        let entry = paths
+            .entry(route.path_within(prefix, root))
+            .or_insert_with(|| json!({}));
         entry[method_name(method)] = operation(route, &doc, password_grant);
     }
     let string = json!({ "type": "string" });
@@ -415,7 +418,7 @@ mod tests {
 
     #[test]
     fn statuses_implied_by_a_routes_shape_are_documented() {
-        let doc = document("/auth", true, &["user"]);
+        let doc = document("/auth", "", true, &["user"]);
         for route in Route::ALL {
             let Some(d) = route.spec().doc else {
                 continue;
@@ -442,7 +445,7 @@ mod tests {
 
     #[test]
     fn every_route_is_described_under_its_method_and_path() {
-        let doc = document("/auth", true, &["user"]);
+        let doc = document("/auth", "", true, &["user"]);
         assert_eq!(doc["openapi"], "3.1.0");
         for route in Route::ALL.into_iter().filter(|r| r.spec().doc.is_some()) {
             let (method, _) = route.endpoint();
@@ -461,7 +464,7 @@ mod tests {
 
     #[test]
     fn an_extension_adds_operations_schemas_and_tags_and_never_replaces_authkits() {
-        let mut doc = document("/auth", true, &["user"]);
+        let mut doc = document("/auth", "", true, &["user"]);
         let login = doc["paths"]["/auth/login"]["post"].clone();
         merge(
             &mut doc,
@@ -493,7 +496,7 @@ mod tests {
 
     #[test]
     fn every_schema_reference_resolves() {
-        let doc = document("/api/auth", true, &["user"]);
+        let doc = document("/api/auth", "", true, &["user"]);
         let text = doc.to_string();
         for part in text.split("#/components/schemas/").skip(1) {
             let name: String = part.chars().take_while(|c| c.is_alphanumeric()).collect();

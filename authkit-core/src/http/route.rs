@@ -326,13 +326,23 @@ impl Route {
         }
     }
 
-    /// The full path template under `prefix`.
+    /// The full path template under `prefix`, the root routes at the root.
     pub fn path(self, prefix: &str) -> String {
+        self.path_within(prefix, "")
+    }
+
+    /// The full path template: an auth route under `prefix`, the documents and health checks
+    /// under `root` (`""`: at the root; see
+    /// [`HttpConfig::root_routes_under_prefix`](super::HttpConfig::root_routes_under_prefix)). The
+    /// JWKS stays at `/.well-known/jwks.json` whatever `root` is (RFC 8615).
+    pub fn path_within(self, prefix: &str, root: &str) -> String {
         let (_, path) = self.endpoint();
         if self.is_auth() {
             format!("{}{path}", prefix.trim_end_matches('/'))
-        } else {
+        } else if self == Route::Jwks {
             path.to_owned()
+        } else {
+            format!("{}{path}", root.trim_end_matches('/'))
         }
     }
 }
@@ -352,11 +362,16 @@ pub struct PathRoutes {
 
 impl Route {
     /// Every path of the contract under `prefix` that this build serves, each with its routes,
-    /// in contract order.
+    /// in contract order; the root routes at the root.
     pub fn paths(prefix: &str) -> Vec<PathRoutes> {
+        Self::paths_within(prefix, "")
+    }
+
+    /// [`paths`](Self::paths) with the root routes under `root` (see [`Route::path_within`]).
+    pub fn paths_within(prefix: &str, root: &str) -> Vec<PathRoutes> {
         let mut paths: Vec<PathRoutes> = Vec::new();
         for route in Route::ALL.into_iter().filter(|route| route.is_built()) {
-            let path = route.path(prefix);
+            let path = route.path_within(prefix, root);
             let (method, _) = route.endpoint();
             match paths.iter_mut().find(|p| p.path == path) {
                 Some(entry) => entry.routes.push((method, route)),

@@ -452,10 +452,12 @@ impl PasswordHasher {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        let asked = std::time::Instant::now();
         let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
             .map_err(|_| AuthError::Internal("password hashing semaphore closed".into()))?;
+        crate::telemetry::permit_acquired(asked.elapsed());
         if work == Work::Verification {
             self.verifications.fetch_add(1, Ordering::Relaxed);
         }
@@ -465,7 +467,10 @@ impl PasswordHasher {
             let _permit = permit;
             #[cfg(test)]
             let _in_flight = probe.enter();
-            job()
+            let started = std::time::Instant::now();
+            let done = job();
+            crate::telemetry::permit_released(started.elapsed());
+            done
         });
         task.await.map_err(|err| {
             AuthError::Hashing(if err.is_panic() {

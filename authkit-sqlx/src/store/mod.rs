@@ -186,6 +186,15 @@ macro_rules! impl_store {
                 fn backend(&self) -> Backend {
                     BACKEND
                 }
+
+                fn pool_stats(&self) -> crate::PoolStats {
+                    let size = self.pool.size();
+                    let idle = u32::try_from(self.pool.num_idle()).unwrap_or(size);
+                    crate::PoolStats {
+                        size,
+                        idle: idle.min(size),
+                    }
+                }
             }
         }
     };

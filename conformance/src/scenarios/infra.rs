@@ -165,3 +165,39 @@ pub async fn other_methods_are_405_with_allow_and_head_and_options_are_served(ta
     assert_eq!(head_me.status, 401, "{head_me:?}");
     assert_bearer_challenge(&head_me, None);
 }
+
+/// With a route prefix that the documents and health checks follow, every route answers
+/// under it and nowhere else (but the JWKS, which stays at `/.well-known`), and the OpenAPI
+/// document names the prefixed paths.
+///
+/// Runs with [`options::prefixed`](super::options::prefixed).
+pub async fn a_route_prefix_moves_every_route_but_the_jwks(target: Target) {
+    use super::options::PREFIX;
+    let api = Api::new(target);
+    let body = json!({ "email": unique_email(), "password": PASSWORD });
+    send(api.post_json(&format!("{PREFIX}/register"), &body))
+        .await
+        .assert_status(201);
+    send(api.post_json("/auth/register", &body))
+        .await
+        .assert_status(404);
+    for path in ["/healthz", "/readyz", "/openapi.json", "/docs"] {
+        send(api.get(&format!("{PREFIX}{path}")))
+            .await
+            .assert_status(200);
+        send(api.get(path)).await.assert_status(404);
+    }
+    send(api.get("/.well-known/jwks.json"))
+        .await
+        .assert_status(200);
+    let doc = send(api.get(&format!("{PREFIX}/openapi.json")))
+        .await
+        .json();
+    let paths = doc["paths"].as_object().expect("paths");
+    for path in ["/login", "/healthz", "/openapi.json"] {
+        let prefixed = format!("{PREFIX}{path}");
+        assert!(paths.contains_key(&prefixed), "{prefixed} in {paths:?}");
+        assert!(!paths.contains_key(path), "{path} in {paths:?}");
+    }
+    assert!(paths.contains_key("/.well-known/jwks.json"));
+}

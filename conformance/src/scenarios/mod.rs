@@ -127,6 +127,18 @@ pub mod options {
         }
     }
 
+    /// The prefix of [`prefixed`].
+    pub const PREFIX: &str = "/api/v1/auth";
+
+    /// The auth routes under [`PREFIX`], and the documents and health checks with them.
+    pub fn prefixed() -> TargetOptions {
+        TargetOptions {
+            route_prefix: Some(PREFIX.to_owned()),
+            route_prefix_all: true,
+            ..TargetOptions::default()
+        }
+    }
+
     /// The suite's address ([`PROXY`]) is a trusted proxy; no rate limit.
     pub fn behind_trusted_proxy() -> TargetOptions {
         TargetOptions {

@@ -6,6 +6,7 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use authkit_actix::{Admin, AuthUser, RequireRole};
 use authkit_core::http::HttpApi;
+use authkit_example_support::{METRICS_CONTENT_TYPE, Metrics};
 use serde_json::json;
 
 /// An application route of its own, protected by authkit: any signed-in user.
@@ -27,15 +28,40 @@ pub fn configure(api: HttpApi) -> impl Fn(&mut web::ServiceConfig) + Clone {
     }
 }
 
-/// A server for `api` on `listener` (with `workers` worker threads); await or spawn it.
+/// A server for `api` on `listener` (with `workers` worker threads), with the metrics page
+/// when it is served here and request tracing over every route; await or spawn it.
 pub fn server(
     api: HttpApi,
+    metrics: Option<Metrics>,
     listener: std::net::TcpListener,
     workers: usize,
 ) -> std::io::Result<Server> {
     let app = configure(api);
-    Ok(HttpServer::new(move || App::new().configure(app.clone()))
-        .workers(workers)
-        .listen(listener)?
-        .run())
+    Ok(HttpServer::new(move || {
+        let metrics = metrics.clone();
+        App::new()
+            .configure(app.clone())
+            .configure(move |cfg| {
+                if let Some(metrics) = metrics {
+                    let path = metrics.path().to_owned();
+                    cfg.route(
+                        &path,
+                        web::get().to(move || {
+                            let page = metrics.render();
+                            async move {
+                                HttpResponse::Ok()
+                                    .content_type(METRICS_CONTENT_TYPE)
+                                    .body(page)
+                            }
+                        }),
+                    );
+                }
+            })
+            .wrap(actix_web::middleware::from_fn(
+                authkit_actix::trace_requests,
+            ))
+    })
+    .workers(workers)
+    .listen(listener)?
+    .run())
 }

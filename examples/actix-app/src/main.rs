@@ -13,6 +13,6 @@ async fn run(settings: Settings) -> Result<(), StartupError> {
     let listener = bind(&settings).await?.into_std()?;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     // actix-web stops gracefully on Ctrl-C and SIGTERM by itself.
-    actix_app::server(app.api, listener, workers)?.await?;
+    actix_app::server(app.api, app.metrics, listener, workers)?.await?;
     Ok(())
 }

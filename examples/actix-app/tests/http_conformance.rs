@@ -18,7 +18,7 @@ impl App for ActixApp {
         let prepared = testing::prepare(&options, &backend).await;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let server = actix_app::server(prepared.api, listener, 1).unwrap();
+        let server = actix_app::server(prepared.api, None, listener, 1).unwrap();
         let handle = server.handle();
         tokio::spawn(server);
         let (admin_email, admin_password) = testing::admin();

@@ -367,14 +367,14 @@ async fn axum_and_actix_answer_every_step_alike() {
     let axum_base = format!("http://{}", listener.local_addr().unwrap());
     let axum_server = tokio::spawn(authkit_axum::serve(
         listener,
-        axum_app::router(axum.api.clone()),
+        axum_app::router(axum.api.clone(), None),
         std::future::pending(),
     ));
 
     let actix = testing::prepare(&options, &Backend::Sqlite).await;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let actix_base = format!("http://{}", listener.local_addr().unwrap());
-    let actix_server = actix_app::server(actix.api.clone(), listener, 1).unwrap();
+    let actix_server = actix_app::server(actix.api.clone(), None, listener, 1).unwrap();
     let actix_handle = actix_server.handle();
     tokio::spawn(actix_server);
 

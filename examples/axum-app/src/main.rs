@@ -11,6 +11,11 @@ async fn main() -> std::process::ExitCode {
 async fn run(settings: Settings) -> Result<(), StartupError> {
     let app = build(&settings).await?;
     let listener = bind(&settings).await?;
-    authkit_axum::serve(listener, axum_app::router(app.api), shutdown_signal()).await?;
+    authkit_axum::serve(
+        listener,
+        axum_app::router(app.api, app.metrics),
+        shutdown_signal(),
+    )
+    .await?;
     Ok(())
 }

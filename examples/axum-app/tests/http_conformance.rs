@@ -18,7 +18,7 @@ impl App for AxumApp {
         let prepared = testing::prepare(&options, &backend).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let router = axum_app::router(prepared.api);
+        let router = axum_app::router(prepared.api, None);
         let server = tokio::spawn(authkit_axum::serve(
             listener,
             router,

@@ -9,7 +9,7 @@ async fn readyz_answers_503_when_the_database_is_unreachable() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(authkit_axum::serve(
         listener,
-        axum_app::router(api),
+        axum_app::router(api, None),
         std::future::pending(),
     ));
     testing::assert_readiness_follows_the_database(&base, pool).await;

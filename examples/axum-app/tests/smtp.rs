@@ -151,7 +151,7 @@ async fn every_kind_of_mail_arrives_over_smtp_with_a_working_link() {
     })
     .unwrap();
     let app = build(&settings).await.expect("the app starts");
-    let router = axum_app::router(app.api);
+    let router = axum_app::router(app.api, app.metrics);
     tokio::spawn(authkit_axum::serve(
         listener,
         router,

@@ -5,6 +5,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod metrics;
+#[cfg(feature = "testing")]
+pub mod operations;
 mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -20,7 +23,8 @@ use authkit_core::{Auth, AuthConfigBuilder};
 use authkit_sqlx::{SqlStore, StoreOptions};
 
 pub use authkit_mail::SmtpMailer;
-pub use settings::{LogFormat, Settings, SettingsError};
+pub use metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, DB_POOL_CONNECTIONS, Metrics};
+pub use settings::{LogFormat, MetricsSettings, Settings, SettingsError};
 
 /// A started app's parts.
 pub struct App {
@@ -28,6 +32,9 @@ pub struct App {
     pub api: HttpApi,
     /// The store (also the event sink).
     pub store: Arc<dyn SqlStore>,
+    /// The metrics page, when the app serves it on its own listener (`AUTHKIT_METRICS_PATH`
+    /// without `AUTHKIT_METRICS_BIND`).
+    pub metrics: Option<Metrics>,
 }
 
 /// Any startup failure, with a message that names what to fix.
@@ -86,8 +93,13 @@ pub async fn build_with(
     auth.sync_revocations()
         .await
         .map_err(|e| format!("DATABASE_URL: cannot read the revocation feed: {e}"))?;
+    let metrics = match &settings.metrics {
+        Some(wanted) => Metrics::start(wanted, store.clone()).await?,
+        None => None,
+    };
     let http = HttpConfig {
-        prefix: "/auth".into(),
+        prefix: settings.route_prefix.clone(),
+        root_routes_under_prefix: settings.route_prefix_all,
         ip_rate_limit: settings.ip_rate_limit,
         trusted_proxies: settings.trusted_proxies.clone(),
         password_grant: settings.password_grant,
@@ -97,6 +109,7 @@ pub async fn build_with(
     Ok(App {
         api: HttpApi::new(auth, http),
         store,
+        metrics,
     })
 }
 

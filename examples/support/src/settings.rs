@@ -65,6 +65,15 @@ pub enum JwtSettings {
     },
 }
 
+/// Where the Prometheus metrics are served (`AUTHKIT_METRICS_PATH`, `AUTHKIT_METRICS_BIND`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsSettings {
+    /// The path of the metrics page (default `/metrics`).
+    pub path: String,
+    /// A listener of their own (an internal address), instead of the app's public one.
+    pub bind: Option<SocketAddr>,
+}
+
 /// Token and session lifetimes from the environment; `None` keeps the library's default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Lifetimes {
@@ -156,6 +165,14 @@ pub struct Settings {
     /// (default 1 s), `AUTHKIT_REVOCATION_MAX_STALENESS` (default 10 s) and
     /// `AUTHKIT_REVOCATION_STALE_STATUS` (`503` or `401`, default 503).
     pub revocation_feed: RevocationFeed,
+    /// `AUTHKIT_METRICS_PATH` (default `/metrics`; `off` serves none) and
+    /// `AUTHKIT_METRICS_BIND` (default: on the app's own listener).
+    pub metrics: Option<MetricsSettings>,
+    /// `AUTHKIT_ROUTE_PREFIX` (default `/auth`): the path prefix of the auth routes.
+    pub route_prefix: String,
+    /// `AUTHKIT_ROUTE_PREFIX_ALL` (default false): `/docs`, `/openapi.json`, `/healthz` and
+    /// `/readyz` go under the route prefix too.
+    pub route_prefix_all: bool,
 }
 
 impl fmt::Debug for Settings {
@@ -183,6 +200,9 @@ impl fmt::Debug for Settings {
             .field("mail_from", &self.mail_from)
             .field("refresh_grace", &self.refresh_grace)
             .field("revocation_feed", &self.revocation_feed)
+            .field("metrics", &self.metrics)
+            .field("route_prefix", &self.route_prefix)
+            .field("route_prefix_all", &self.route_prefix_all)
             .finish_non_exhaustive()
     }
 }
@@ -456,7 +476,49 @@ impl Settings {
             max_staleness: duration("AUTHKIT_REVOCATION_MAX_STALENESS", defaults.max_staleness)?,
             when_stale,
         };
+        let path = |variable: &'static str, value: String| {
+            let plain = value.len() > 1
+                && value.starts_with('/')
+                && !value.ends_with('/')
+                && !value.contains("//")
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b));
+            if plain {
+                Ok(value)
+            } else {
+                Err(bad(
+                    variable,
+                    format!("{value:?}: use a path such as /auth (a leading /, no trailing /)"),
+                ))
+            }
+        };
+        let metrics = match get("AUTHKIT_METRICS_PATH").map(|v| v.trim().to_owned()) {
+            Some(off) if off == "off" => None,
+            configured => Some(MetricsSettings {
+                path: match configured {
+                    Some(value) => path("AUTHKIT_METRICS_PATH", value)?,
+                    None => "/metrics".into(),
+                },
+                bind: match get("AUTHKIT_METRICS_BIND") {
+                    Some(v) => Some(v.trim().parse().map_err(|_| {
+                        bad(
+                            "AUTHKIT_METRICS_BIND",
+                            format!("{v:?} is not an address:port"),
+                        )
+                    })?),
+                    None => None,
+                },
+            }),
+        };
+        let route_prefix = match get("AUTHKIT_ROUTE_PREFIX") {
+            Some(value) => path("AUTHKIT_ROUTE_PREFIX", value.trim().to_owned())?,
+            None => "/auth".into(),
+        };
         Ok(Self {
+            metrics,
+            route_prefix,
+            route_prefix_all: flag("AUTHKIT_ROUTE_PREFIX_ALL")?,
             bind,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://authkit.db?mode=rwc".into()),
@@ -727,11 +789,53 @@ mod tests {
             ("AUTHKIT_HASH_CONCURRENCY", "0"),
             ("AUTHKIT_CORS_ORIGINS", "*"),
             ("AUTHKIT_HIBP", "hibp"),
+            ("AUTHKIT_METRICS_PATH", "metrics"),
+            ("AUTHKIT_METRICS_PATH", "/metrics/"),
+            ("AUTHKIT_METRICS_BIND", "internal"),
+            ("AUTHKIT_ROUTE_PREFIX", "/"),
+            ("AUTHKIT_ROUTE_PREFIX", "/api/auth?x"),
+            ("AUTHKIT_ROUTE_PREFIX_ALL", "everything"),
         ] {
             assert_eq!(settings(&[(var, value)]).unwrap_err().variable, var);
         }
         let err = settings(&[("AUTHKIT_JWT_ALG", "RS256")]).unwrap_err();
         assert_eq!(err.variable, "AUTHKIT_JWT_PRIVATE_KEY_FILE");
+    }
+
+    #[test]
+    fn metrics_and_the_route_prefix_are_read_from_their_variables() {
+        let defaults = settings(&[]).unwrap();
+        assert_eq!(
+            defaults.metrics,
+            Some(MetricsSettings {
+                path: "/metrics".into(),
+                bind: None
+            })
+        );
+        assert_eq!(defaults.route_prefix, "/auth");
+        let s = settings(&[
+            ("AUTHKIT_METRICS_PATH", "/internal/metrics"),
+            ("AUTHKIT_METRICS_BIND", "127.0.0.1:9100"),
+            ("AUTHKIT_ROUTE_PREFIX", "/api/v1/auth"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.metrics,
+            Some(MetricsSettings {
+                path: "/internal/metrics".into(),
+                bind: Some("127.0.0.1:9100".parse().unwrap())
+            })
+        );
+        assert_eq!(s.route_prefix, "/api/v1/auth");
+        assert!(!s.route_prefix_all);
+        let all = settings(&[("AUTHKIT_ROUTE_PREFIX_ALL", "true")]).unwrap();
+        assert!(all.route_prefix_all);
+        assert_eq!(
+            settings(&[("AUTHKIT_METRICS_PATH", "off")])
+                .unwrap()
+                .metrics,
+            None
+        );
     }
 
     #[test]

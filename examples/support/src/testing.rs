@@ -147,6 +147,14 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
             options.registration_roles.join(","),
         ),
         ("AUTHKIT_CORS_ORIGINS", options.cors_origins.join(",")),
+        (
+            "AUTHKIT_ROUTE_PREFIX",
+            options.route_prefix.clone().unwrap_or_default(),
+        ),
+        (
+            "AUTHKIT_ROUTE_PREFIX_ALL",
+            options.route_prefix_all.to_string(),
+        ),
         ("AUTHKIT_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
         ("AUTHKIT_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
     ];
