@@ -142,7 +142,7 @@ use async_trait::async_trait;
 use authkit_core::events::EventSink;
 use authkit_core::store::{Store, StoreError};
 
-pub use migrations::MIGRATIONS_TABLE;
+pub use migrations::{MIGRATIONS_TABLE, MigrationReport};
 #[cfg(feature = "mysql")]
 pub use mysql::MySqlStore;
 pub use options::StoreOptions;
@@ -221,8 +221,9 @@ pub trait SqlStore: Store + EventSink {
     /// own table ([`migrations::MIGRATIONS_TABLE`]), apart from the application's sqlx
     /// migrations; a history that an earlier release left in `_sqlx_migrations` is moved
     /// there first (see [`migrations`]). Idempotent; safe when several instances start at once
-    /// on PostgreSQL or MySQL (the migrator takes the database's migration lock).
-    async fn migrate(&self) -> Result<(), StoreError>;
+    /// on PostgreSQL or MySQL (the migrator takes the database's migration lock). Returns
+    /// what it applied ([`MigrationReport`]), for an operator's tool to print.
+    async fn migrate(&self) -> Result<MigrationReport, StoreError>;
 
     /// authkit's migrations as a sqlx [`Migrator`](sqlx::migrate::Migrator) recording into
     /// [`migrations::MIGRATIONS_TABLE`], for an application that runs its migrations with its

@@ -162,21 +162,35 @@ macro_rules! impl_store {
 
             #[async_trait]
             impl SqlStore for $store {
-                async fn migrate(&self) -> Result<(), StoreError> {
+                async fn migrate(&self) -> Result<crate::migrations::MigrationReport, StoreError> {
                     use sqlx::migrate::Migrate;
                     let migrator = self.migrator();
                     let mut conn = self.pool.acquire().await.map_err(store_error)?;
-                    // One lock over moving an earlier history and migrating: an instance
-                    // starting meanwhile waits, then finds everything in place.
+                    // One lock over moving an earlier history, reading it and migrating: an
+                    // instance starting meanwhile waits, then finds everything in place.
                     conn.lock().await.map_err(crate::error::migrate_error)?;
-                    let migrated = match adopt_legacy_history(&mut conn, &migrator).await {
+                    let migrated = async {
+                        adopt_legacy_history(&mut conn, &migrator).await?;
+                        conn.ensure_migrations_table(crate::migrations::MIGRATIONS_TABLE)
+                            .await?;
+                        let before = conn
+                            .list_applied_migrations(crate::migrations::MIGRATIONS_TABLE)
+                            .await?;
                         // `run` on a connection, as sqlx offers it where `run`'s `Acquire`
                         // bound cannot be met inside an `async_trait` method.
-                        Ok(()) => migrator.run_direct(None, &mut *conn, false).await,
-                        Err(error) => Err(error),
-                    };
+                        migrator.run_direct(None, &mut *conn, false).await?;
+                        Ok::<_, sqlx::migrate::MigrateError>(crate::migrations::newly_applied(
+                            &migrator, &before,
+                        ))
+                    }
+                    .await;
                     let unlocked = conn.unlock().await;
-                    migrated.and(unlocked).map_err(crate::error::migrate_error)
+                    match (migrated, unlocked) {
+                        (Ok(report), Ok(())) => Ok(report),
+                        (Err(error), _) | (Ok(_), Err(error)) => {
+                            Err(crate::error::migrate_error(error))
+                        }
+                    }
                 }
 
                 fn migrator(&self) -> sqlx::migrate::Migrator {
