@@ -20,7 +20,7 @@ use authkit_core::{Auth, AuthConfigBuilder};
 use authkit_sqlx::{SqlStore, StoreOptions};
 
 pub use authkit_mail::SmtpMailer;
-pub use settings::{LogFormat, Settings, SettingsError};
+pub use settings::{LogFormat, Settings, SettingsError, redact_url};
 
 /// A started app's parts.
 pub struct App {
