@@ -94,17 +94,29 @@
 //! - `auth_events` has no foreign key: the audit trail outlives deleted users.
 //!
 //! ## Layout
-//! `store.rs` holds the one implementation of every trait (the flow of a rotation or a
-//! credential change) and `sql.rs` the SQL that reads the same on every backend; `rows.rs` maps
+//! `store/` holds the one implementation of every trait, a file per trait with its statements
+//! (the flow of a rotation, a credential change, a pruning batch), and `sql.rs` the SQL that reads the same on every backend; `rows.rs` maps
 //! rows to the core's types, `codec.rs` encodes times and patterns, `error.rs` classifies driver
 //! errors, and [`retry`] runs again a transaction that lost a race (public, for applications
 //! that write to the same database). `sqlite.rs`, `postgres.rs` and `mysql.rs` hold only what
 //! differs (connect options, placeholders, the failed-login upsert); `migrations/<backend>/`
 //! the schemas.
 //!
+//! ## Pruning
+//! Ended rows stay until pruned: [`PruneStore::prune`](authkit_core::store::PruneStore::prune)
+//! deletes revoked and expired sessions, expired and consumed one-time tokens, quiet
+//! failed-login counters and old `auth_events` in bounded batches (PostgreSQL: `FOR UPDATE
+//! SKIP LOCKED`, so instances pruning at once take disjoint rows; MySQL: `DELETE … LIMIT` at
+//! READ COMMITTED; SQLite: by `rowid`), each batch an index range scan (the idle expiry
+//! apart, which has no index so that rotations stay one cheap row update). Call it through
+//! [`Auth::prune`](authkit_core::Auth::prune), which applies the retention of a
+//! [`PrunePolicy`](authkit_core::PrunePolicy) and runs batch after batch; the example apps do
+//! so every hour.
+//!
 //! ## What it does not do
-//! It never deletes old rows by itself (expired sessions, used tokens, old events); prune them
-//! with your own scheduled `DELETE` if you need to. It does not create databases or schemas.
+//! It never deletes old rows on its own schedule (the revocation feed's records apart): run
+//! [`Auth::prune`](authkit_core::Auth::prune) from a background task or a scheduled job. It
+//! does not create databases or schemas.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // The backend table links every store; a build without some backends lacks their types.

@@ -147,6 +147,8 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
             options.registration_roles.join(","),
         ),
         ("AUTHKIT_CORS_ORIGINS", options.cors_origins.join(",")),
+        // Scenarios see every row they made: no pruning task.
+        ("AUTHKIT_PRUNE_INTERVAL", "off".to_owned()),
         ("AUTHKIT_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
         ("AUTHKIT_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
     ];
