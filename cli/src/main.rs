@@ -12,6 +12,7 @@
 //! | `authkit jwks` | the public JWKS of the configured keys, as `/.well-known/jwks.json` serves it |
 //! | `authkit users list` | the accounts, as a table or JSON lines |
 //! | `authkit users disable ID-OR-EMAIL` | disables an account and revokes its sessions |
+//! | `authkit prune` | deletes what has ended, as the apps' pruning task does (`AUTHKIT_SESSION_RETENTION`, `AUTHKIT_EVENT_RETENTION`) |
 //!
 //! Every command has `--help`.
 //!
@@ -46,6 +47,7 @@ mod admin;
 mod context;
 mod keys;
 mod migrate;
+mod prune;
 mod users;
 
 use std::process::ExitCode;
@@ -58,7 +60,8 @@ use crate::context::Failure;
 const EXIT_CODES: &str = "Exit codes: 0 done, 1 failed (error: … on stderr), 2 bad command line.\n\
 Configured by the example apps' variables (DATABASE_URL, AUTHKIT_JWT_*, …; see README.md).";
 
-/// Operates an authkit deployment: migrations, the first admin, keys, the JWKS, accounts.
+/// Operates an authkit deployment: migrations, the first admin, keys, the JWKS, accounts,
+/// pruning.
 #[derive(Debug, Parser)]
 #[command(name = "authkit", version, after_help = EXIT_CODES)]
 struct Cli {
@@ -83,6 +86,10 @@ enum Command {
     /// User accounts.
     #[command(subcommand, after_help = EXIT_CODES)]
     Users(users::Users),
+    /// Deletes what has ended (sessions, one-time tokens, counters, old events), as the apps'
+    /// pruning task does.
+    #[command(after_help = prune::AFTER_HELP)]
+    Prune,
 }
 
 fn main() -> ExitCode {
@@ -111,6 +118,7 @@ async fn run(command: Command) -> Result<(), Failure> {
         Command::Jwks => keys::jwks(),
         Command::Users(users::Users::List(args)) => users::list(args).await,
         Command::Users(users::Users::Disable(args)) => users::disable(args).await,
+        Command::Prune => prune::run().await,
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+use authkit_core::Session;
+use authkit_core::token::RefreshToken;
 use authkit_example_support::redact_url;
 use authkit_sqlx::StoreOptions;
 use serde_json::json;
@@ -17,6 +19,7 @@ on_each_backend!(
     migrate_applies_authkits_migrations_then_finds_the_schema_current,
     create_admin_makes_an_admin_who_logs_in_over_http,
     users_are_listed_and_a_disabled_user_is_refused_by_the_running_app,
+    prune_deletes_an_ended_session_and_keeps_a_live_one,
 );
 
 /// authkit's migrations as `migrate` lists them: `  VERSION DESCRIPTION`.
@@ -307,5 +310,97 @@ async fn users_are_listed_and_a_disabled_user_is_refused_by_the_running_app(db: 
     assert_eq!(
         neither.stderr,
         "error: \"nobody\" is neither a user id nor an e-mail address\n"
+    );
+}
+
+/// A session of `user` whose absolute expiry is `expires_at` (idle expiry alike).
+fn session(
+    user: uuid::Uuid,
+    created_at: time::OffsetDateTime,
+    expires_at: time::OffsetDateTime,
+) -> Session {
+    Session {
+        id: uuid::Uuid::now_v7(),
+        user_id: user,
+        created_at,
+        last_used_at: created_at,
+        idle_expires_at: expires_at,
+        expires_at,
+        revoked_at: None,
+        user_agent: None,
+        ip: None,
+    }
+}
+
+async fn prune_deletes_an_ended_session_and_keeps_a_live_one(db: Db) {
+    let env = db.env();
+    authkit(&vars(&env), &["migrate"], None)
+        .await
+        .expect_code(0);
+    create_admin(&env, ADMIN, ADMIN_PASSWORD)
+        .await
+        .expect_code(0);
+    let store = authkit_sqlx::connect(&db.url, StoreOptions::default())
+        .await
+        .expect("the test database");
+    let admin = store
+        .user_by_email(ADMIN)
+        .await
+        .unwrap()
+        .expect("the admin");
+    let now = time::OffsetDateTime::now_utc();
+    let day = time::Duration::days(1);
+    // Ended two days ago: past the default retention of a day.
+    let ended = session(admin.id, now - day * 32, now - day * 2);
+    // Ended an hour ago: still within the retention.
+    let recent = session(admin.id, now - day * 30, now - time::Duration::hours(1));
+    let live = session(admin.id, now - day * 40, now + day);
+    for session in [&ended, &recent, &live] {
+        store
+            .create_session(session, &RefreshToken::generate().key())
+            .await
+            .unwrap();
+    }
+
+    let pruned = authkit(&vars(&env), &["prune"], None).await.expect_code(0);
+    assert_eq!(
+        pruned.stdout,
+        "deleted sessions=1 one_time_tokens=0 login_failures=0 events=0 revocations=0\n"
+    );
+    assert_eq!(pruned.stderr, "");
+    assert_eq!(store.session(ended.id).await.unwrap(), None);
+    assert_eq!(
+        store.session(recent.id).await.unwrap().map(|s| s.id),
+        Some(recent.id)
+    );
+    assert_eq!(
+        store.session(live.id).await.unwrap().map(|s| s.id),
+        Some(live.id)
+    );
+
+    // With no retention, the recent one goes too; the live one never.
+    let mut no_retention = env.clone();
+    no_retention.push(("AUTHKIT_SESSION_RETENTION", "0".to_owned()));
+    let pruned = authkit(&vars(&no_retention), &["prune"], None)
+        .await
+        .expect_code(0);
+    assert_eq!(
+        pruned.stdout,
+        "deleted sessions=1 one_time_tokens=0 login_failures=0 events=0 revocations=0\n"
+    );
+    assert_eq!(store.session(recent.id).await.unwrap(), None);
+    assert_eq!(
+        store.session(live.id).await.unwrap().map(|s| s.id),
+        Some(live.id)
+    );
+
+    let mut bad = env.clone();
+    bad.push(("AUTHKIT_SESSION_RETENTION", "soon".to_owned()));
+    let refused = authkit(&vars(&bad), &["prune"], None).await.expect_code(1);
+    assert!(
+        refused
+            .stderr
+            .starts_with("error: AUTHKIT_SESSION_RETENTION: "),
+        "{refused:#?}"
     );
 }

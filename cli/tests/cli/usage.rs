@@ -16,6 +16,7 @@ async fn every_command_has_help_naming_it_and_the_exit_codes() {
         "users",
         "users list",
         "users disable",
+        "prune",
     ] {
         let mut args: Vec<&str> = command.split_whitespace().collect();
         args.push("--help");
