@@ -28,6 +28,8 @@
 //!   address; throttling is keyed by what was typed, so it treats unknown accounts alike.
 //! - **Storage** ([`store`]): small traits with written atomicity contracts; [`memory`] is the
 //!   reference implementation. `authkit-sqlx` implements them on SQLite, PostgreSQL and MySQL.
+//!   [`Auth::prune`] deletes what has ended (sessions, used tokens, idle throttle counters, old
+//!   events) in bounded batches, safely from several instances at once.
 //! - **The wire contract** ([`dto`], [`error`]): request and answer bodies and one error enum
 //!   with stable codes and statuses, shared by the axum and actix adapters.
 //!
@@ -98,7 +100,7 @@ pub mod store;
 pub mod telemetry;
 pub mod token;
 
-pub use auth::{Auth, AuthBuilder, Registration};
+pub use auth::{Auth, AuthBuilder, PrunePolicy, PruneReport, Registration};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     AuthConfig, AuthConfigBuilder, ConfigError, FeedMode, LoginThrottle, RevocationFeed,

@@ -1,6 +1,7 @@
 //! An in-memory [`Store`]: the reference implementation of the storage contracts, for tests
 //! and prototypes. Everything lives behind one mutex, so every method is atomic and every
-//! "exactly one winner" promise holds trivially. Data is lost when the process exits.
+//! "exactly one winner" promise holds trivially. Data is lost when the process exits. It keeps
+//! no audit trail: events go to the [`EventSink`](crate::events::EventSink) alone.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -10,9 +11,9 @@ use time::{Duration, OffsetDateTime};
 
 use crate::model::{PasswordHash, Role, Session, SessionId, User, UserId};
 use crate::store::{
-    CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore, RefreshFamily,
-    RevocationRecord, RevocationStore, Revoked, Rotation, SessionRevocation, SessionStore, Store,
-    StoreError, ThrottleStore, UniqueField, UserQuery, UserStore, UserUpdate,
+    CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore, PruneStore, PruneTarget,
+    RefreshFamily, RevocationRecord, RevocationStore, Revoked, Rotation, SessionRevocation,
+    SessionStore, Store, StoreError, ThrottleStore, UniqueField, UserQuery, UserStore, UserUpdate,
 };
 use crate::token::{RefreshKey, RefreshSelector, TokenHash};
 
@@ -559,6 +560,72 @@ impl ThrottleStore for MemoryStore {
     async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
         self.lock().login_failures.remove(key);
         Ok(())
+    }
+}
+
+#[async_trait]
+impl PruneStore for MemoryStore {
+    async fn prune(
+        &self,
+        target: PruneTarget,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        let limit = limit as usize;
+        let mut state = self.lock();
+        let deleted = match target {
+            PruneTarget::Sessions => {
+                let dead: Vec<SessionId> = state
+                    .sessions
+                    .values()
+                    .filter(|s| {
+                        s.revoked_at.is_some_and(|at| at < before)
+                            || s.idle_expires_at < before
+                            || s.expires_at < before
+                    })
+                    .map(|s| s.id)
+                    .take(limit)
+                    .collect();
+                for id in &dead {
+                    state.sessions.remove(id);
+                }
+                let State {
+                    sessions, refresh, ..
+                } = &mut *state;
+                refresh.retain(|_, r| sessions.contains_key(&r.session_id));
+                dead.len()
+            }
+            PruneTarget::OneTimeTokens => {
+                let dead: Vec<TokenHash> = state
+                    .one_time_tokens
+                    .iter()
+                    .filter(|(_, t)| {
+                        t.token.expires_at < before || t.consumed_at.is_some_and(|at| at < before)
+                    })
+                    .map(|(hash, _)| *hash)
+                    .take(limit)
+                    .collect();
+                for hash in &dead {
+                    state.one_time_tokens.remove(hash);
+                }
+                dead.len()
+            }
+            PruneTarget::LoginFailures => {
+                let dead: Vec<String> = state
+                    .login_failures
+                    .iter()
+                    .filter(|(_, f)| f.last_failure_at < before)
+                    .map(|(key, _)| key.clone())
+                    .take(limit)
+                    .collect();
+                for key in &dead {
+                    state.login_failures.remove(key);
+                }
+                dead.len()
+            }
+            PruneTarget::Events => 0,
+        };
+        Ok(deleted as u64)
     }
 }
 

@@ -1,8 +1,8 @@
 //! The storage traits: what a backend must do, and the atomicity each method promises.
 //!
 //! Flows reach storage only through these traits. A backend implements [`UserStore`],
-//! [`SessionStore`], [`OneTimeTokenStore`], [`ThrottleStore`] and [`RevocationStore`], then
-//! [`Store`] to tie them together. Every "exactly one winner" promise below must hold across processes sharing one
+//! [`SessionStore`], [`OneTimeTokenStore`], [`ThrottleStore`], [`RevocationStore`] and
+//! [`PruneStore`], then [`Store`] to tie them together. Every "exactly one winner" promise below must hold across processes sharing one
 //! database: implement it as one conditional `UPDATE`/`DELETE` checked by its affected row count,
 //! never as a read followed by a write.
 //!
@@ -417,10 +417,73 @@ pub trait RevocationStore: Send + Sync {
     }
 }
 
+/// A kind of row that ends and can then be deleted by [`PruneStore::prune`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PruneTarget {
+    /// Sessions (with the refresh tokens in their row), dead once revoked or past either
+    /// expiry (idle or absolute).
+    Sessions,
+    /// One-time tokens, dead once expired or consumed.
+    OneTimeTokens,
+    /// Failed-login counters, dead once their last failure is older than the throttle's quiet
+    /// period (the caller's cutoff says when that is).
+    LoginFailures,
+    /// The audit trail (`auth_events` in the SQL stores), "dead" once recorded before the
+    /// cutoff. Stores that keep no events delete none.
+    Events,
+}
+
+impl PruneTarget {
+    /// Every target, in the order [`Auth::prune`](crate::Auth::prune) works through them.
+    pub const ALL: [Self; 4] = [
+        Self::Sessions,
+        Self::OneTimeTokens,
+        Self::LoginFailures,
+        Self::Events,
+    ];
+
+    /// The target's name in logs and reports (`sessions`, `one_time_tokens`,
+    /// `login_failures`, `events`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sessions => "sessions",
+            Self::OneTimeTokens => "one_time_tokens",
+            Self::LoginFailures => "login_failures",
+            Self::Events => "events",
+        }
+    }
+}
+
+/// Deleting rows that have ended, in bounded batches. [`Auth::prune`](crate::Auth::prune)
+/// drives it; an application or a CLI calls that rather than this.
+#[async_trait]
+pub trait PruneStore: Send + Sync {
+    /// Deletes at most `limit` rows of `target` that were dead before `before`, and returns how
+    /// many it deleted. A row is dead before `before` when:
+    ///
+    /// - a session: it was revoked before `before`, or its idle or absolute expiry is before
+    ///   `before`;
+    /// - a one-time token: it expires before `before`, or was consumed before `before`;
+    /// - a failed-login counter: its last failure is before `before`;
+    /// - an event: it was recorded before `before` (a store that keeps no events returns 0).
+    ///
+    /// Nothing else is deleted: with `before` no later than now, a live session or token is
+    /// never deleted, however old. Fewer than `limit` deleted means none was left when the call
+    /// looked. Safe to call from several instances at once: every dead row is deleted by
+    /// exactly one call (their counts add up to the rows deleted), and a call does not wait
+    /// for another's batch where the backend can skip it (PostgreSQL's `SKIP LOCKED`).
+    async fn prune(
+        &self,
+        target: PruneTarget,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
+}
+
 /// Everything a flow needs from storage.
 #[async_trait]
 pub trait Store:
-    UserStore + SessionStore + OneTimeTokenStore + ThrottleStore + RevocationStore
+    UserStore + SessionStore + OneTimeTokenStore + ThrottleStore + RevocationStore + PruneStore
 {
     /// Checks the backend answers (readiness). The default always succeeds.
     async fn ping(&self) -> Result<(), StoreError> {

@@ -94,17 +94,29 @@
 //! - `auth_events` has no foreign key: the audit trail outlives deleted users.
 //!
 //! ## Layout
-//! `store.rs` holds the one implementation of every trait (the flow of a rotation or a
-//! credential change) and `sql.rs` the SQL that reads the same on every backend; `rows.rs` maps
+//! `store/` holds the one implementation of every trait, a file per trait with its statements
+//! (the flow of a rotation, a credential change, a pruning batch), and `sql.rs` the SQL that reads the same on every backend; `rows.rs` maps
 //! rows to the core's types, `codec.rs` encodes times and patterns, `error.rs` classifies driver
 //! errors, and [`retry`] runs again a transaction that lost a race (public, for applications
 //! that write to the same database). `sqlite.rs`, `postgres.rs` and `mysql.rs` hold only what
 //! differs (connect options, placeholders, the failed-login upsert); `migrations/<backend>/`
 //! the schemas.
 //!
+//! ## Pruning
+//! Ended rows stay until pruned: [`PruneStore::prune`](authkit_core::store::PruneStore::prune)
+//! deletes revoked and expired sessions, expired and consumed one-time tokens, quiet
+//! failed-login counters and old `auth_events` in bounded batches (PostgreSQL: `FOR UPDATE
+//! SKIP LOCKED`, so instances pruning at once take disjoint rows; MySQL: `DELETE … LIMIT` at
+//! READ COMMITTED; SQLite: by `rowid`), each batch an index range scan (the idle expiry
+//! apart, which has no index so that rotations stay one cheap row update). Call it through
+//! [`Auth::prune`](authkit_core::Auth::prune), which applies the retention of a
+//! [`PrunePolicy`](authkit_core::PrunePolicy) and runs batch after batch; the example apps do
+//! so every hour.
+//!
 //! ## What it does not do
-//! It never deletes old rows by itself (expired sessions, used tokens, old events); prune them
-//! with your own scheduled `DELETE` if you need to. It does not create databases or schemas.
+//! It never deletes old rows on its own schedule (the revocation feed's records apart): run
+//! [`Auth::prune`](authkit_core::Auth::prune) from a background task or a scheduled job. It
+//! does not create databases or schemas.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // The backend table links every store; a build without some backends lacks their types.
@@ -142,7 +154,7 @@ use async_trait::async_trait;
 use authkit_core::events::EventSink;
 use authkit_core::store::{Store, StoreError};
 
-pub use migrations::MIGRATIONS_TABLE;
+pub use migrations::{MIGRATIONS_TABLE, MigrationReport};
 #[cfg(feature = "mysql")]
 pub use mysql::MySqlStore;
 pub use options::StoreOptions;
@@ -221,8 +233,9 @@ pub trait SqlStore: Store + EventSink {
     /// own table ([`migrations::MIGRATIONS_TABLE`]), apart from the application's sqlx
     /// migrations; a history that an earlier release left in `_sqlx_migrations` is moved
     /// there first (see [`migrations`]). Idempotent; safe when several instances start at once
-    /// on PostgreSQL or MySQL (the migrator takes the database's migration lock).
-    async fn migrate(&self) -> Result<(), StoreError>;
+    /// on PostgreSQL or MySQL (the migrator takes the database's migration lock). Returns
+    /// what it applied ([`MigrationReport`]), for an operator's tool to print.
+    async fn migrate(&self) -> Result<MigrationReport, StoreError>;
 
     /// authkit's migrations as a sqlx [`Migrator`](sqlx::migrate::Migrator) recording into
     /// [`migrations::MIGRATIONS_TABLE`], for an application that runs its migrations with its

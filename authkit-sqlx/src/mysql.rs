@@ -57,6 +57,12 @@ impl MySqlStore {
 /// MySQL's statements.
 pub(crate) mod sql {
     portable_sql!(verbatim);
+    prune_sql!(mysql);
+
+    /// Pruning deletes at READ COMMITTED: no gap locks, and rows that do not match are not
+    /// kept locked while the statement scans on.
+    pub(crate) const PRUNE_ISOLATION: Option<&str> =
+        Some("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
 
     /// Whether an earlier release's migration history table exists (a count, 0 or 1).
     pub(crate) const LEGACY_HISTORY_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.tables \

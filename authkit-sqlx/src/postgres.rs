@@ -126,6 +126,10 @@ macro_rules! dollar_numbered {
 /// PostgreSQL's statements.
 pub(crate) mod sql {
     portable_sql!(dollar_numbered);
+    prune_sql!(postgres);
+
+    /// Pruning runs at READ COMMITTED, the default; `SKIP LOCKED` keeps instances apart.
+    pub(crate) const PRUNE_ISOLATION: Option<&str> = None;
 
     /// Whether an earlier release's migration history table exists (a count, 0 or 1).
     pub(crate) const LEGACY_HISTORY_EXISTS: &str =

@@ -89,6 +89,10 @@ impl SqliteStore {
 /// SQLite's statements.
 pub(crate) mod sql {
     portable_sql!(verbatim);
+    prune_sql!(sqlite);
+
+    /// Pruning runs at the default isolation (writers are serialised anyway).
+    pub(crate) const PRUNE_ISOLATION: Option<&str> = None;
 
     /// Whether an earlier release's migration history table exists (a count, 0 or 1).
     pub(crate) const LEGACY_HISTORY_EXISTS: &str =

@@ -10,7 +10,7 @@ mod common;
 use std::path::PathBuf;
 
 use authkit_sqlx::sqlx::migrate::Migrator;
-use authkit_sqlx::{MIGRATIONS_TABLE, SqlStore};
+use authkit_sqlx::{MIGRATIONS_TABLE, MigrationReport, SqlStore};
 
 /// The application's own migrations, as files in a temp directory, interleaved by version
 /// with authkit's (2025…, 2026…): a `notes` table, then a column on it.
@@ -40,6 +40,26 @@ fn authkit_versions(store: &dyn SqlStore) -> Vec<i64> {
     store.migrator().iter().map(|m| m.version).collect()
 }
 
+/// The report of a first `migrate()`: every migration of authkit's, in order.
+fn assert_applied_all(store: &dyn SqlStore, report: &MigrationReport) {
+    let versions: Vec<i64> = report.applied.iter().map(|(version, _)| *version).collect();
+    assert_eq!(versions, authkit_versions(store));
+    assert!(
+        report
+            .applied
+            .iter()
+            .all(|(_, description)| !description.is_empty()),
+        "{report:?}"
+    );
+    assert_eq!(report.current, versions.len());
+}
+
+/// The report of a `migrate()` that found the schema current (or moved an earlier history).
+fn assert_applied_none(store: &dyn SqlStore, report: &MigrationReport) {
+    assert_eq!(report.applied, Vec::<(i64, String)>::new());
+    assert_eq!(report.current, authkit_versions(store).len());
+}
+
 /// The scenarios for one backend, in a module that names its store type `Store`: `$store`
 /// makes a fresh, unmigrated store (an expression evaluating to `Some((store, guard))`, or
 /// `None` when the backend's server is not configured), `$cleanup` removes it (an async
@@ -55,9 +75,11 @@ macro_rules! migration_cases {
             common::run_then(
                 async move {
                     app.run(store.pool()).await.expect("the app migrates first");
-                    store.migrate().await.expect("authkit migrates second");
+                    let first = store.migrate().await.expect("authkit migrates second");
+                    assert_applied_all(&store, &first);
                     app.run(store.pool()).await.expect("the app restarts");
-                    store.migrate().await.expect("authkit restarts");
+                    let again = store.migrate().await.expect("authkit restarts");
+                    assert_applied_none(&store, &again);
                     assert_histories(&store, &app).await;
                 },
                 $cleanup(guard, dir),
@@ -73,11 +95,13 @@ macro_rules! migration_cases {
             };
             common::run_then(
                 async move {
-                    store.migrate().await.expect("authkit migrates first");
+                    let first = store.migrate().await.expect("authkit migrates first");
+                    assert_applied_all(&store, &first);
                     app.run(store.pool())
                         .await
                         .expect("the app migrates second");
-                    store.migrate().await.expect("authkit restarts");
+                    let again = store.migrate().await.expect("authkit restarts");
+                    assert_applied_none(&store, &again);
                     app.run(store.pool()).await.expect("the app restarts");
                     assert_histories(&store, &app).await;
                 },
@@ -109,7 +133,8 @@ macro_rules! migration_cases {
                         .await
                         .expect("the app, tolerating");
 
-                    store.migrate().await.expect("the upgrade");
+                    let upgrade = store.migrate().await.expect("the upgrade");
+                    assert_applied_none(&store, &upgrade);
                     assert_histories(&store, &app).await;
                     // The app no longer needs to tolerate anything, and both restart.
                     app.run(store.pool()).await.expect("the app, strict");

@@ -1,4 +1,5 @@
-//! What the sqlx stores promise beyond the storage traits: the audit trail, migrations,
+//! What the sqlx stores promise beyond the storage traits: the audit trail (and pruning it),
+//! migrations,
 //! failing fast when the pool is exhausted, no secrets in output, choosing the backend by URL.
 //!
 //! SQLite cases always run; PostgreSQL and MySQL cases run when `AUTHKIT_TEST_POSTGRES_URL` /
@@ -9,7 +10,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use authkit_core::events::{AuthEvent, EventKind, EventSink};
-use authkit_core::store::{StoreError, UserStore};
+use authkit_core::store::{PruneTarget, StoreError, UserStore};
 use authkit_sqlx::{Backend, SqlStore, StoreOptions};
 use time::macros::datetime;
 use uuid::Uuid;
@@ -72,6 +73,50 @@ async fn record_sample_events(store: &dyn SqlStore) -> Vec<EventRow> {
             None,
             None,
         ),
+    ]
+}
+
+/// Records five events before a cutoff and two at or after it, prunes the audit trail two rows
+/// per call, and returns the rows that must be left: the two recent ones.
+async fn prune_old_events(store: &dyn SqlStore) -> Vec<EventRow> {
+    let cutoff = datetime!(2030-03-01 00:00:00 UTC);
+    let at = |offset: time::Duration| AuthEvent::new(EventKind::LoginFailed, cutoff + offset);
+    for days in [1, 2, 30, 400] {
+        store.record(at(-time::Duration::days(days))).await;
+    }
+    store.record(at(-time::Duration::microseconds(1))).await;
+    store
+        .record(at(time::Duration::ZERO).detail("at the cutoff"))
+        .await;
+    store
+        .record(at(time::Duration::hours(1)).detail("after"))
+        .await;
+    let mut counts = Vec::new();
+    loop {
+        let deleted = store
+            .prune(PruneTarget::Events, cutoff, 2)
+            .await
+            .expect("prune events");
+        counts.push(deleted);
+        if deleted < 2 {
+            break;
+        }
+    }
+    assert_eq!(counts, [2, 2, 1], "five old events, two per call");
+    let row = |micros: i64, detail: &str| {
+        (
+            "auth.login.failed".to_owned(),
+            micros,
+            None,
+            None,
+            None,
+            Some(detail.to_owned()),
+        )
+    };
+    let cutoff_micros = 1_898_553_600_000_000;
+    vec![
+        row(cutoff_micros, "at the cutoff"),
+        row(cutoff_micros + 3_600_000_000, "after"),
     ]
 }
 
@@ -238,6 +283,20 @@ mod sqlite {
         run_then(
             async move {
                 let expected = record_sample_events(&store).await;
+                assert_eq!(read_events!(store.pool()), expected);
+            },
+            cleanup,
+        )
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn old_events_are_pruned_in_batches() {
+        let (store, path) = sqlite_store(StoreOptions::default()).await;
+        let cleanup = async move { remove_sqlite_files(&path) };
+        run_then(
+            async move {
+                let expected = prune_old_events(&store).await;
                 assert_eq!(read_events!(store.pool()), expected);
             },
             cleanup,
@@ -427,6 +486,15 @@ mod postgres {
     }
 
     #[tokio::test(flavor = "multi_thread")]
+    async fn old_events_are_pruned_in_batches() {
+        with_store(StoreOptions::default(), |store| async move {
+            let expected = prune_old_events(&store).await;
+            assert_eq!(read_events!(store.pool()), expected);
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
     async fn text_compares_exactly() {
         with_store(StoreOptions::default(), |store| async move {
             assert_text_compares_exactly(&store).await;
@@ -560,6 +628,15 @@ mod mysql {
     async fn events_are_written_to_auth_events() {
         with_store(StoreOptions::default(), |store| async move {
             let expected = record_sample_events(&store).await;
+            assert_eq!(read_events!(store.pool()), expected);
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn old_events_are_pruned_in_batches() {
+        with_store(StoreOptions::default(), |store| async move {
+            let expected = prune_old_events(&store).await;
             assert_eq!(read_events!(store.pool()), expected);
         })
         .await;

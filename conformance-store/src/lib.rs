@@ -32,7 +32,8 @@
 //!
 //! Every case runs on a multi-threaded runtime, so the concurrency cases (50 rotations of one
 //! refresh token, 20 consumptions of one one-time token, 20 registrations of one address,
-//! 100 failed logins) really race. Time is passed explicitly, as the traits take `now`.
+//! 100 failed logins, four prunes of the same rows) really race. Time is passed explicitly, as
+//! the traits take `now`.
 
 use std::future::Future;
 use std::net::IpAddr;

@@ -160,7 +160,7 @@ impl Auth {
     }
 
     /// Whether an active admin other than `me` exists.
-    async fn another_active_admin(&self, me: UserId) -> Result<bool, AuthError> {
+    pub(super) async fn another_active_admin(&self, me: UserId) -> Result<bool, AuthError> {
         let query = UserQuery {
             limit: 2,
             after: None,

@@ -162,6 +162,55 @@ impl Auth {
         Ok(user)
     }
 
+    /// Disables an account and revokes every session of it in one transaction, for an
+    /// operator's tool (the `authkit` command line) rather than a request: there is no caller
+    /// to authorize, since whoever runs it holds the database. The revocation reaches every
+    /// instance through the feed, as when an admin disables the account over HTTP. `by` names
+    /// the operator in the audit event (`auth.user.updated`, detail `by=… role=…
+    /// status=disabled`).
+    ///
+    /// The admin routes keep someone able to administer, and so does this: the last active
+    /// admin cannot be disabled (`Validation`). Disabling a disabled account changes nothing
+    /// and returns it. `NotFound` when there is no such account.
+    pub async fn disable_user(&self, id: UserId, by: &str) -> Result<User, AuthError> {
+        let user = self
+            .inner
+            .store
+            .user_by_id(id)
+            .await?
+            .ok_or(AuthError::NotFound)?;
+        if user.status == UserStatus::Disabled {
+            return Ok(user);
+        }
+        if user.role.is_admin() && !self.another_active_admin(user.id).await? {
+            return Err(AuthError::Validation(
+                "the last active admin cannot be disabled: make another account admin first".into(),
+            ));
+        }
+        let update = UserUpdate {
+            username: None,
+            role: None,
+            status: Some(UserStatus::Disabled),
+            revoke_sessions: true,
+        };
+        let user = self
+            .inner
+            .store
+            .update_user(id, &update, self.now())
+            .await?
+            .ok_or(AuthError::NotFound)?;
+        self.clear_session_cache();
+        self.revoked(None).await;
+        let detail = format!("by={by} role={} status={}", user.role, user.status.as_str());
+        self.emit(
+            self.event(EventKind::UserUpdated)
+                .user(user.id)
+                .detail(detail),
+        )
+        .await;
+        Ok(user)
+    }
+
     /// Deletes a user and everything attached (`DELETE /auth/admin/users/{id}`).
     pub async fn admin_delete_user(
         &self,

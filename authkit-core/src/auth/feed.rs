@@ -6,7 +6,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration as StdDuration, Instant};
 
 use super::{Auth, Inner};
-use crate::config::{FeedMode, StaleAnswer};
+use crate::config::{AuthConfig, FeedMode, StaleAnswer};
 use crate::error::AuthError;
 use crate::model::SessionId;
 use crate::revocation::{Revocations, std_duration};
@@ -158,9 +158,16 @@ async fn subscribe(inner: &Inner, bound: StdDuration) -> Subscription {
     }
 }
 
+/// Records written before this no longer concern any access token that can still be valid.
+pub(super) fn revocations_prunable_before(
+    config: &AuthConfig,
+    now: time::OffsetDateTime,
+) -> time::OffsetDateTime {
+    now - config.access_ttl - config.leeway - STORE_MARGIN
+}
+
 async fn prune_store(inner: &Inner) {
-    let c = &inner.config;
-    let before = inner.clock.now() - c.access_ttl - c.leeway - STORE_MARGIN;
+    let before = revocations_prunable_before(&inner.config, inner.clock.now());
     if let Err(err) = inner.store.prune_revocations(before).await {
         tracing::warn!(target: "authkit::revocation", %err, "old revocation records not deleted");
     }

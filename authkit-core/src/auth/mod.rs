@@ -4,12 +4,13 @@
 //! else. The flows are split by concern: [`register`](Auth::register) and
 //! [`login`](Auth::login) in `login.rs`, refresh rotation and sessions in `session.rs`,
 //! verification and password reset in `recovery.rs`, self-service account changes in
-//! `account.rs`, administration in `admin.rs`.
+//! `account.rs`, administration in `admin.rs`, deleting what has ended in `prune.rs`.
 
 mod account;
 mod admin;
 mod feed;
 mod login;
+mod prune;
 mod recovery;
 mod session;
 
@@ -35,6 +36,7 @@ use crate::store::Store;
 use crate::token::RefreshToken;
 
 pub use login::Registration;
+pub use prune::{PrunePolicy, PruneReport};
 
 /// The auth service. Cheap to clone (one `Arc`); share one per process.
 ///

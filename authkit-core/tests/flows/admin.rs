@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use authkit_core::dto::{AdminListQuery, AdminUpdateRequest};
+use authkit_core::events::EventKind;
 use authkit_core::jwt::AccessClaims;
 use authkit_core::{ErrorCode, Role, UserStatus};
 
@@ -301,6 +302,87 @@ async fn missing_users_are_not_found_and_deleted_users_are_gone() {
                 status: None,
             },
         )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn an_operator_disables_an_account_at_once_but_never_the_last_admin() {
+    let h = Harness::new();
+    let root = admin(&h).await;
+    let (user, tokens) = h.register("ada@example.com").await;
+    h.auth.authenticate(&tokens.access_token).await.unwrap();
+
+    let disabled = h.auth.disable_user(user.id, "cli").await.unwrap();
+    assert_eq!(disabled.status, UserStatus::Disabled);
+    assert_eq!(
+        h.auth
+            .authenticate(&tokens.access_token)
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidAccessToken,
+        "the access token dies with its session"
+    );
+    assert_eq!(
+        h.auth
+            .refresh(&tokens.refresh_token, &client())
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidRefreshToken
+    );
+    assert_eq!(
+        h.login("ada@example.com", PASSWORD)
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidCredentials
+    );
+    let updates: Vec<_> = h
+        .events
+        .events()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::UserUpdated)
+        .map(|e| (e.user_id, e.detail))
+        .collect();
+    assert_eq!(
+        updates,
+        vec![(
+            Some(user.id),
+            Some("by=cli role=user status=disabled".to_owned())
+        )]
+    );
+    let again = h.auth.disable_user(user.id, "cli").await.unwrap();
+    assert_eq!(again.status, UserStatus::Disabled);
+    assert_eq!(h.events.count(EventKind::UserUpdated), 1, "nothing changed");
+
+    let err = h.auth.disable_user(root.sub, "cli").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ValidationFailed);
+    assert_eq!(
+        err.to_string(),
+        "validation failed: the last active admin cannot be disabled: make another account \
+         admin first"
+    );
+    let (second, _) = h.register("grace@example.com").await;
+    h.auth
+        .admin_update_user(
+            &root,
+            second.id,
+            AdminUpdateRequest {
+                role: Some(Role::admin()),
+                status: None,
+            },
+        )
+        .await
+        .unwrap();
+    let root_disabled = h.auth.disable_user(root.sub, "cli").await.unwrap();
+    assert_eq!(root_disabled.status, UserStatus::Disabled);
+
+    let err = h
+        .auth
+        .disable_user(authkit_core::model::new_id(), "cli")
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);

@@ -5,6 +5,7 @@ mod admin;
 mod login;
 mod mail;
 mod password_checks;
+mod prune;
 mod recovery;
 mod refresh;
 mod register;

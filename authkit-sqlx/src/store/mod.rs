@@ -1,13 +1,15 @@
 //! The one implementation of every storage trait, as the [`impl_store!`] macro instantiated per
 //! backend with its concrete types: one file per trait, each with the statements it runs
-//! (`users.rs`, `sessions.rs`, `one_time_tokens.rs`, `throttle.rs`, `revocations.rs`), and
+//! (`users.rs`, `sessions.rs`, `one_time_tokens.rs`, `throttle.rs`, `revocations.rs`,
+//! `prune.rs`), and
 //! here what they share (the transaction, the `Debug` form, `Store`, `EventSink`, `SqlStore`).
 //!
 //! Why a macro: the trait impls written generically over `sqlx::Database` need a long
 //! where-clause per impl (and async-trait's `Send` bounds over higher-ranked executor bounds),
 //! so the code is written once here and stamped out per backend with concrete types. The
 //! per-backend modules hold only what differs: connect options, placeholders, the throttle
-//! upsert and the `BEGIN` statement.
+//! upsert, the `BEGIN` statement and the shape of a bounded `DELETE` (`prune.rs` writes all
+//! three).
 
 #[macro_use]
 mod users;
@@ -19,12 +21,15 @@ mod one_time_tokens;
 mod throttle;
 #[macro_use]
 mod revocations;
+#[macro_use]
+mod prune;
 
 /// Implements `Debug`, every storage trait, `EventSink` and `SqlStore` for a backend's store.
 ///
 /// `store` must be a struct with a `pool: sqlx::Pool<database>` field, `sql` a module holding
-/// the [`portable_sql!`] statements plus `BEGIN`, `UPDATE_RETURNING`, `RECORD_LOGIN_FAILURE` and
-/// `RECORD_LOGIN_FAILURE_RETURNS_COUNT`, `migrator` a `sqlx::migrate::Migrator` static.
+/// the [`portable_sql!`] and [`prune_sql!`] statements plus `BEGIN`, `UPDATE_RETURNING`,
+/// `RECORD_LOGIN_FAILURE`, `RECORD_LOGIN_FAILURE_RETURNS_COUNT` and `PRUNE_ISOLATION`,
+/// `migrator` a `sqlx::migrate::Migrator` static.
 macro_rules! impl_store {
     (
         store: $store:ident,
@@ -38,10 +43,10 @@ macro_rules! impl_store {
             use authkit_core::events::{AuthEvent, EventSink};
             use authkit_core::model::{PasswordHash, Role, Session, SessionId, User, UserId};
             use authkit_core::store::{
-                CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore,
-                RefreshFamily, RevocationListener, RevocationRecord, RevocationStore,
-                Rotation, SessionRevocation, SessionStore, Store, StoreError, ThrottleStore,
-                UniqueField, UserQuery, UserStore, UserUpdate,
+                CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore, PruneStore,
+                PruneTarget, RefreshFamily, RevocationListener, RevocationRecord,
+                RevocationStore, Rotation, SessionRevocation, SessionStore, Store, StoreError,
+                ThrottleStore, UniqueField, UserQuery, UserStore, UserUpdate,
             };
             use authkit_core::token::{RefreshKey, RefreshSelector, TokenHash};
             use sqlx::{QueryBuilder, Transaction};
@@ -125,6 +130,7 @@ macro_rules! impl_store {
             impl_one_time_token_store!($store, $db, $sql);
             impl_throttle_store!($store, $db, $sql);
             impl_revocation_store!($store, $db, $sql);
+            impl_prune_store!($store, $db, $sql);
 
             #[async_trait]
             impl Store for $store {
@@ -162,21 +168,35 @@ macro_rules! impl_store {
 
             #[async_trait]
             impl SqlStore for $store {
-                async fn migrate(&self) -> Result<(), StoreError> {
+                async fn migrate(&self) -> Result<crate::migrations::MigrationReport, StoreError> {
                     use sqlx::migrate::Migrate;
                     let migrator = self.migrator();
                     let mut conn = self.pool.acquire().await.map_err(store_error)?;
-                    // One lock over moving an earlier history and migrating: an instance
-                    // starting meanwhile waits, then finds everything in place.
+                    // One lock over moving an earlier history, reading it and migrating: an
+                    // instance starting meanwhile waits, then finds everything in place.
                     conn.lock().await.map_err(crate::error::migrate_error)?;
-                    let migrated = match adopt_legacy_history(&mut conn, &migrator).await {
+                    let migrated = async {
+                        adopt_legacy_history(&mut conn, &migrator).await?;
+                        conn.ensure_migrations_table(crate::migrations::MIGRATIONS_TABLE)
+                            .await?;
+                        let before = conn
+                            .list_applied_migrations(crate::migrations::MIGRATIONS_TABLE)
+                            .await?;
                         // `run` on a connection, as sqlx offers it where `run`'s `Acquire`
                         // bound cannot be met inside an `async_trait` method.
-                        Ok(()) => migrator.run_direct(None, &mut *conn, false).await,
-                        Err(error) => Err(error),
-                    };
+                        migrator.run_direct(None, &mut *conn, false).await?;
+                        Ok::<_, sqlx::migrate::MigrateError>(crate::migrations::newly_applied(
+                            &migrator, &before,
+                        ))
+                    }
+                    .await;
                     let unlocked = conn.unlock().await;
-                    migrated.and(unlocked).map_err(crate::error::migrate_error)
+                    match (migrated, unlocked) {
+                        (Ok(report), Ok(())) => Ok(report),
+                        (Err(error), _) | (Ok(_), Err(error)) => {
+                            Err(crate::error::migrate_error(error))
+                        }
+                    }
                 }
 
                 fn migrator(&self) -> sqlx::migrate::Migrator {

@@ -6,6 +6,7 @@ use super::*;
 
 mod credentials;
 mod one_time_tokens;
+mod pruning;
 mod revocations;
 mod sessions;
 mod throttle;
@@ -13,6 +14,7 @@ mod users;
 
 pub use credentials::*;
 pub use one_time_tokens::*;
+pub use pruning::*;
 pub use revocations::*;
 pub use sessions::*;
 pub use throttle::*;

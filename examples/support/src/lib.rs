@@ -1,6 +1,6 @@
 //! What the example apps share, so the axum and actix-web apps read the same variables, start
 //! the same way and are tested the same way: [`Settings`] from the environment, [`build`] (store,
-//! migrations, keys, admin seed), logging, shutdown, and (feature `testing`) the harness that
+//! migrations, keys, admin seed, the pruning task), logging, shutdown, and (feature `testing`) the harness that
 //! runs the HTTP conformance suite against a fresh app.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -19,12 +19,12 @@ use authkit_core::http::{HttpApi, HttpConfig};
 use authkit_core::mail::{ConsoleMailer, Mailer};
 use authkit_core::policy::hibp::HibpCheck;
 use authkit_core::store::Store;
-use authkit_core::{Auth, AuthConfigBuilder};
+use authkit_core::{Auth, AuthConfigBuilder, PrunePolicy};
 use authkit_sqlx::{SqlStore, StoreOptions};
 
 pub use authkit_mail::SmtpMailer;
 pub use metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, DB_POOL_CONNECTIONS, Metrics};
-pub use settings::{LogFormat, MetricsSettings, Settings, SettingsError};
+pub use settings::{LogFormat, MetricsSettings, Settings, SettingsError, redact_url};
 
 /// A started app's parts.
 pub struct App {
@@ -40,7 +40,8 @@ pub struct App {
 /// Any startup failure, with a message that names what to fix.
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Connects the store, runs migrations, builds the service and seeds the admin.
+/// Connects the store, runs migrations, builds the service, seeds the admin and starts the
+/// pruning task (see [`spawn_pruning`]).
 pub async fn build(settings: &Settings) -> Result<App, StartupError> {
     let mailer: Arc<dyn Mailer> = match &settings.smtp_url {
         Some(url) => Arc::new(
@@ -97,6 +98,9 @@ pub async fn build_with(
         Some(wanted) => Metrics::start(wanted, store.clone()).await?,
         None => None,
     };
+    if let Some(interval) = settings.prune_interval {
+        spawn_pruning(auth.clone(), settings.prune_policy()?, interval);
+    }
     let http = HttpConfig {
         prefix: settings.route_prefix.clone(),
         root_routes_under_prefix: settings.route_prefix_all,
@@ -111,6 +115,46 @@ pub async fn build_with(
         store,
         metrics,
     })
+}
+
+/// Starts the background task that deletes what has ended ([`Auth::prune`] under `policy`):
+/// first after a random delay of up to a minute (or of `interval`, if shorter), so instances
+/// started together do not prune together, then every `interval`. A run that deleted
+/// something is logged at info, a failed one at warn; neither stops the task or the app. It
+/// runs as long as the Tokio runtime does.
+pub fn spawn_pruning(auth: Auth, policy: PrunePolicy, interval: time::Duration) {
+    let interval = std::time::Duration::try_from(interval)
+        .unwrap_or(std::time::Duration::from_secs(3600))
+        .max(std::time::Duration::from_millis(1));
+    let first = jitter(interval.min(std::time::Duration::from_secs(60)));
+    tokio::spawn(async move {
+        tokio::time::sleep(first).await;
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match auth.prune(&policy).await {
+                Ok(report) if report.total() > 0 => {
+                    tracing::info!(target: "authkit::prune", %report, "deleted what has ended");
+                }
+                Ok(_) => tracing::debug!(target: "authkit::prune", "nothing to delete"),
+                Err(err) => {
+                    tracing::warn!(target: "authkit::prune", %err, "pruning failed; trying again at the next interval");
+                }
+            }
+        }
+    });
+}
+
+/// A random duration below `bound`.
+fn jitter(bound: std::time::Duration) -> std::time::Duration {
+    use std::hash::{BuildHasher, Hasher};
+    // A randomly keyed hasher is random enough to spread instances apart.
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX).max(1);
+    std::time::Duration::from_nanos(random % nanos)
 }
 
 /// Reads the settings from the environment and installs logging, warning loudly when the JWT

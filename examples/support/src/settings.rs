@@ -8,8 +8,8 @@ use authkit_core::jwt::{JwtAlgorithm, JwtKey, KeyRing};
 use authkit_core::policy::hibp::HibpOptions;
 use authkit_core::token::OpaqueToken;
 use authkit_core::{
-    AuthConfig, AuthConfigBuilder, FeedMode, RevocationFeed, SecretString, SessionCheck,
-    StaleAnswer,
+    AuthConfig, AuthConfigBuilder, FeedMode, PrunePolicy, RevocationFeed, SecretString,
+    SessionCheck, StaleAnswer,
 };
 use time::Duration;
 
@@ -173,6 +173,14 @@ pub struct Settings {
     /// `AUTHKIT_ROUTE_PREFIX_ALL` (default false): `/docs`, `/openapi.json`, `/healthz` and
     /// `/readyz` go under the route prefix too.
     pub route_prefix_all: bool,
+    /// `AUTHKIT_PRUNE_INTERVAL` (default 1h; `0` or `off`: no pruning task): how often the
+    /// app deletes what has ended ([`Auth::prune`](authkit_core::Auth::prune)).
+    pub prune_interval: Option<Duration>,
+    /// `AUTHKIT_SESSION_RETENTION` (default 1d): how long ended sessions and used or expired
+    /// one-time tokens are kept.
+    pub session_retention: Duration,
+    /// `AUTHKIT_EVENT_RETENTION` (default 90d): how long `auth_events` rows are kept.
+    pub event_retention: Duration,
 }
 
 impl fmt::Debug for Settings {
@@ -203,6 +211,9 @@ impl fmt::Debug for Settings {
             .field("metrics", &self.metrics)
             .field("route_prefix", &self.route_prefix)
             .field("route_prefix_all", &self.route_prefix_all)
+            .field("prune_interval", &self.prune_interval)
+            .field("session_retention", &self.session_retention)
+            .field("event_retention", &self.event_retention)
             .finish_non_exhaustive()
     }
 }
@@ -515,6 +526,15 @@ impl Settings {
             Some(value) => path("AUTHKIT_ROUTE_PREFIX", value.trim().to_owned())?,
             None => "/auth".into(),
         };
+        let prune_interval = match get("AUTHKIT_PRUNE_INTERVAL").as_deref().map(str::trim) {
+            Some("off") => None,
+            _ => Some(duration("AUTHKIT_PRUNE_INTERVAL", DEFAULT_PRUNE_INTERVAL)?)
+                .filter(|interval| interval.is_positive()),
+        };
+        let defaults = PrunePolicy::default();
+        let session_retention =
+            duration("AUTHKIT_SESSION_RETENTION", defaults.session_retention())?;
+        let event_retention = duration("AUTHKIT_EVENT_RETENTION", defaults.event_retention())?;
         Ok(Self {
             metrics,
             route_prefix,
@@ -559,6 +579,24 @@ impl Settings {
             },
             refresh_grace: duration("AUTHKIT_REFRESH_GRACE", DEFAULT_REFRESH_GRACE)?,
             revocation_feed,
+            prune_interval,
+            session_retention,
+            event_retention,
+        })
+    }
+
+    /// The pruning policy these settings describe (the retentions, the default batch size),
+    /// for the app's pruning task and for tools that prune the same database.
+    pub fn prune_policy(&self) -> Result<PrunePolicy, SettingsError> {
+        let defaults = PrunePolicy::default();
+        PrunePolicy::new(
+            self.session_retention,
+            self.event_retention,
+            defaults.batch_size(),
+        )
+        .map_err(|e| match e.setting {
+            "event_retention" => bad("AUTHKIT_EVENT_RETENTION", e.message),
+            _ => bad("AUTHKIT_SESSION_RETENTION", e.message),
         })
     }
 
@@ -633,6 +671,9 @@ impl Settings {
 /// The example apps' refresh grace: long enough for a client to retry a refresh whose answer
 /// it lost, short enough that a stolen token replayed later still revokes its family.
 pub const DEFAULT_REFRESH_GRACE: Duration = Duration::seconds(10);
+
+/// How often the example apps prune when `AUTHKIT_PRUNE_INTERVAL` is unset.
+pub const DEFAULT_PRUNE_INTERVAL: Duration = Duration::hours(1);
 
 /// A duration as written in a variable: `10s`, `500ms`, `2m`, or bare seconds (`10`).
 fn parse_duration(text: &str) -> Option<Duration> {
@@ -899,6 +940,52 @@ mod tests {
         let s = settings(&[("AUTHKIT_REVOCATION_MAX_STALENESS", "500ms")]).unwrap();
         let err = s.auth_config().unwrap().build().unwrap_err();
         assert_eq!(err.setting, "revocation_feed", "bound below the interval");
+    }
+
+    #[test]
+    fn pruning_is_hourly_with_a_day_for_sessions_and_90_days_for_events_unless_told() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.prune_interval, Some(Duration::hours(1)));
+        assert_eq!(s.prune_policy().unwrap(), PrunePolicy::default());
+        assert_eq!(s.session_retention, Duration::days(1));
+        assert_eq!(s.event_retention, Duration::days(90));
+
+        let s = settings(&[
+            ("AUTHKIT_PRUNE_INTERVAL", "15m"),
+            ("AUTHKIT_SESSION_RETENTION", "0"),
+            ("AUTHKIT_EVENT_RETENTION", "365d"),
+        ])
+        .unwrap();
+        assert_eq!(s.prune_interval, Some(Duration::minutes(15)));
+        let policy = s.prune_policy().unwrap();
+        assert_eq!(policy.session_retention(), Duration::ZERO);
+        assert_eq!(policy.event_retention(), Duration::days(365));
+        assert_eq!(policy.batch_size(), 1_000);
+
+        for off in ["0", "off", "0s", " off "] {
+            let s = settings(&[("AUTHKIT_PRUNE_INTERVAL", off)]).unwrap();
+            assert_eq!(s.prune_interval, None, "{off:?}");
+        }
+        for (var, value) in [
+            ("AUTHKIT_PRUNE_INTERVAL", "hourly"),
+            ("AUTHKIT_PRUNE_INTERVAL", "-1h"),
+            ("AUTHKIT_SESSION_RETENTION", "a week"),
+            ("AUTHKIT_EVENT_RETENTION", "-90d"),
+        ] {
+            assert_eq!(
+                settings(&[(var, value)]).unwrap_err().variable,
+                var,
+                "{value}"
+            );
+        }
+        let debug = format!("{:?}", settings(&[]).unwrap());
+        for shown in [
+            "prune_interval: Some(SignedDuration { seconds: 3600,",
+            "session_retention: SignedDuration { seconds: 86400,",
+            "event_retention: SignedDuration { seconds: 7776000,",
+        ] {
+            assert!(debug.contains(shown), "{debug}");
+        }
     }
 
     #[test]

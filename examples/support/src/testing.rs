@@ -155,6 +155,8 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
             "AUTHKIT_ROUTE_PREFIX_ALL",
             options.route_prefix_all.to_string(),
         ),
+        // Scenarios see every row they made: no pruning task.
+        ("AUTHKIT_PRUNE_INTERVAL", "off".to_owned()),
         ("AUTHKIT_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
         ("AUTHKIT_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
     ];
