@@ -120,8 +120,9 @@ async fn post(client: &reqwest::Client, url: String, body: Value) -> (u16, Value
     (status, answer.json().await.unwrap_or(Value::Null))
 }
 
-/// Register, two failed logins, a login, a refresh and a replay of the rotated-out token,
-/// then three requests past the per-client limit: `/metrics` counts exactly those.
+/// Register (which mails a verification link), two failed logins, a login, a refresh and a
+/// replay of the rotated-out token, then three requests past the per-client limit: `/metrics`
+/// counts exactly those.
 pub async fn metrics_count_a_scripted_flow(binary: &str) {
     let dir = tempdir();
     let app = Running::start(
@@ -159,13 +160,23 @@ pub async fn metrics_count_a_scripted_flow(binary: &str) {
         );
     }
 
-    let answer = client.get(url("/metrics")).send().await.expect("an answer");
-    assert_eq!(answer.status().as_u16(), 200);
-    assert_eq!(
-        answer.headers()["content-type"],
-        crate::METRICS_CONTENT_TYPE
-    );
-    let page = answer.text().await.expect("text");
+    // Mail goes out in the background: wait (a little) until it has been counted.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let page = loop {
+        let answer = client.get(url("/metrics")).send().await.expect("an answer");
+        assert_eq!(answer.status().as_u16(), 200);
+        assert_eq!(
+            answer.headers()["content-type"],
+            crate::METRICS_CONTENT_TYPE
+        );
+        let page = answer.text().await.expect("text");
+        if sample(&page, r#"authkit_mails_total{outcome="sent"}"#).is_some()
+            || Instant::now() > deadline
+        {
+            break page;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     let expected = [
         ("authkit_registrations_total", 1.0),
         (
@@ -177,6 +188,8 @@ pub async fn metrics_count_a_scripted_flow(binary: &str) {
         ("authkit_refresh_reuse_detected_total", 1.0),
         ("authkit_revocations_total", 1.0),
         ("authkit_rate_limited_total", 3.0),
+        // The registration's verification mail, by the console mailer.
+        (r#"authkit_mails_total{outcome="sent"}"#, 1.0),
         (
             r#"authkit_http_request_duration_seconds_count{method="POST",route="/auth/login",status="401"}"#,
             2.0,
@@ -196,6 +209,7 @@ pub async fn metrics_count_a_scripted_flow(binary: &str) {
     for absent in [
         r#"authkit_logins_total{outcome="throttled"}"#,
         r#"authkit_logins_total{outcome="unverified"}"#,
+        r#"authkit_mails_total{outcome="failed"}"#,
     ] {
         assert_eq!(sample(&page, absent), None, "{absent} in\n{page}");
     }
