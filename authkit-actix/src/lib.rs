@@ -190,6 +190,7 @@ pub async fn trace_requests(
                 .match_pattern()
                 .unwrap_or_else(|| UNMATCHED.to_owned());
             let status = res.status().as_u16();
+            span.record("route", route.as_str());
             telemetry::finish_request(&span, &method, &route, status, elapsed);
             if let Ok(value) = HeaderValue::from_str(id.as_str()) {
                 res.headers_mut().insert(REQUEST_ID, value);
@@ -198,6 +199,7 @@ pub async fn trace_requests(
         }
         Err(err) => {
             let status = err.as_response_error().status_code().as_u16();
+            span.record("route", UNMATCHED);
             telemetry::finish_request(&span, &method, UNMATCHED, status, elapsed);
             Err(err)
         }

@@ -243,11 +243,10 @@ pub fn request_span(method: &str, route: Option<&str>, request_id: &RequestId) -
 }
 
 /// Records the answer on `span` (status and latency), logs the request's closing line inside
-/// it, and counts it in `authkit_http_request_duration_seconds`. `route` is the matched path
-/// template, known to the adapter once routing is done.
+/// it, and counts it in `authkit_http_request_duration_seconds` under `route`, the matched path
+/// template (an adapter that learns it only after routing records it on the span itself).
 pub fn finish_request(span: &Span, method: &str, route: &str, status: u16, elapsed: Duration) {
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
-    span.record("route", route);
     span.record("status", status);
     span.record("latency_ms", latency_ms);
     span.in_scope(
