@@ -135,6 +135,18 @@ impl Auth {
             status: req.status,
             revoke_sessions: req.status == Some(UserStatus::Disabled),
         };
+        self.apply_user_update(id, update, &claims.sub.to_string())
+            .await
+    }
+
+    /// Applies an administrative `update` (its revocations in the same transaction), tells the
+    /// revocation view, and records `auth.user.updated` naming `by`.
+    async fn apply_user_update(
+        &self,
+        id: UserId,
+        update: UserUpdate,
+        by: &str,
+    ) -> Result<User, AuthError> {
         let user = self
             .inner
             .store
@@ -147,12 +159,7 @@ impl Auth {
         if update.revoke_sessions || update.role.is_some() {
             self.revoked(None).await;
         }
-        let detail = format!(
-            "by={} role={} status={}",
-            claims.sub,
-            user.role,
-            user.status.as_str()
-        );
+        let detail = format!("by={by} role={} status={}", user.role, user.status.as_str());
         self.emit(
             self.event(EventKind::UserUpdated)
                 .user(user.id)
@@ -193,22 +200,7 @@ impl Auth {
             status: Some(UserStatus::Disabled),
             revoke_sessions: true,
         };
-        let user = self
-            .inner
-            .store
-            .update_user(id, &update, self.now())
-            .await?
-            .ok_or(AuthError::NotFound)?;
-        self.clear_session_cache();
-        self.revoked(None).await;
-        let detail = format!("by={by} role={} status={}", user.role, user.status.as_str());
-        self.emit(
-            self.event(EventKind::UserUpdated)
-                .user(user.id)
-                .detail(detail),
-        )
-        .await;
-        Ok(user)
+        self.apply_user_update(id, update, by).await
     }
 
     /// Deletes a user and everything attached (`DELETE /auth/admin/users/{id}`).
