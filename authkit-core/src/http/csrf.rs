@@ -127,10 +127,17 @@ mod tests {
     const ORIGIN: Option<ErrorCode> = Some(ErrorCode::CsrfOriginRefused);
     const TOKEN: Option<ErrorCode> = Some(ErrorCode::CsrfTokenMissingOrInvalid);
 
+    /// Origin, Sec-Fetch-Site, whether the token is valid (`None`: not asked for), refusal.
+    type Row = (
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<bool>,
+        Option<ErrorCode>,
+    );
+
     #[test]
     fn the_decision_table() {
-        // (Origin, Sec-Fetch-Site, token valid) → refusal
-        let table: &[(Option<&str>, Option<&str>, Option<bool>, Option<ErrorCode>)] = &[
+        let table: &[Row] = &[
             (None, Some("same-origin"), Some(false), None),
             (
                 Some("https://evil.example"),
