@@ -1,4 +1,4 @@
-//! CSRF protection for cookie mode (see [`cookies`](super::cookies)), after the OWASP
+//! CSRF protection for cookie mode (see the [cookie module](super::cookies)), after the OWASP
 //! Cross-Site Request Forgery Prevention Cheat Sheet: fetch metadata and origin checks, and a
 //! signed double-submit cookie where the origin cannot be established.
 //!
