@@ -9,13 +9,18 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, ResponseError, web};
 use authkit_core::AuthError;
-use authkit_core::http::{HttpApi, HttpResponse, Principal, RoleName, header_text};
+use authkit_core::http::{
+    HttpApi, HttpResponse, Principal, RequestCredentials, RoleName, header_text,
+};
 use futures_util::future::Either;
 
-use crate::into_response;
+use crate::{CSRF_TOKEN, SEC_FETCH_SITE, cookies, into_response, text};
 
 /// The authenticated caller (dereferences to [`Principal`]: `user.user_id`, `user.role()`, ...).
 /// Rejects with 401 (RFC 6750 `WWW-Authenticate`) when the bearer token is absent or invalid.
+/// In cookie mode with the access token in a cookie, a request without `Authorization` is
+/// authenticated by that cookie, and a state-changing one must pass the CSRF check (403);
+/// see [`HttpApi::authenticate_request`].
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub Principal);
 
@@ -82,12 +87,28 @@ pub(crate) fn api(req: &HttpRequest) -> Result<&HttpApi, Rejection> {
 
 pub(crate) async fn authenticate(
     api: &HttpApi,
-    authorization: Option<&str>,
+    credentials: &RequestCredentials<'_>,
 ) -> Result<AuthUser, Rejection> {
-    api.authenticate(authorization)
+    api.authenticate_request(credentials)
         .await
         .map(AuthUser)
         .map_err(Rejection)
+}
+
+/// The header values core authenticates a request with.
+pub(crate) fn credentials<'a>(
+    req: &'a HttpRequest,
+    cookie: Option<&'a str>,
+) -> RequestCredentials<'a> {
+    let headers = req.headers();
+    RequestCredentials {
+        method: req.method().as_str(),
+        authorization: authorization(req),
+        cookie,
+        origin: text(headers, header::ORIGIN),
+        sec_fetch_site: text(headers, SEC_FETCH_SITE),
+        csrf_token: text(headers, CSRF_TOKEN),
+    }
 }
 
 pub(crate) fn authorization(req: &HttpRequest) -> Option<&str> {
@@ -110,13 +131,15 @@ fn extract<T: 'static>(
         Ok(service) => service,
         Err(rejection) => return Either::Left(ready(Err(rejection))),
     };
-    if let Some(result) = service.authenticate_now(authorization(req)) {
+    let cookie = cookies(req.headers());
+    if let Some(result) = service.authenticate_request_now(&credentials(req, cookie.as_deref())) {
         let user = result.map(AuthUser).map_err(Rejection);
         return Either::Left(ready(user.and_then(then)));
     }
     let req = req.clone();
     Either::Right(Box::pin(async move {
-        let user = authenticate(api(&req)?, authorization(&req)).await?;
+        let credentials = credentials(&req, cookie.as_deref());
+        let user = authenticate(api(&req)?, &credentials).await?;
         then(user)
     }))
 }
@@ -130,8 +153,8 @@ impl FromRequest for AuthUser {
     }
 }
 
-/// The caller if a bearer token is present: `None` without an `Authorization` header, 401 for
-/// a present but invalid token.
+/// The caller if a bearer token is present: `None` without an `Authorization` header (and, in
+/// cookie mode, without the access cookie), 401 for a present but invalid token.
 #[derive(Debug, Clone)]
 pub struct OptionalAuthUser(pub Option<AuthUser>);
 
@@ -140,8 +163,13 @@ impl FromRequest for OptionalAuthUser {
     type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if authorization(req).is_none() {
-            return Either::Left(ready(api(req).map(|_| Self(None))));
+        let service = match api(req) {
+            Ok(service) => service,
+            Err(rejection) => return Either::Left(ready(Err(rejection))),
+        };
+        let cookie = cookies(req.headers());
+        if !service.presents_credentials(&credentials(req, cookie.as_deref())) {
+            return Either::Left(ready(Ok(Self(None))));
         }
         extract(req, |user| Ok(Self(Some(user))))
     }

@@ -37,8 +37,9 @@
 //! ```
 //!
 //! ## What it deliberately does not do
-//! It reads tokens only from the `Authorization: Bearer` header, and makes no decision of its
-//! own: an extractor that cannot find the service (registered by [`configure`]) answers 500 and
+//! It reads tokens from the `Authorization: Bearer` header and, only in core's optional cookie
+//! mode ([`authkit_core::http::cookies`]), from authkit's own `HttpOnly` cookies with CSRF
+//! protection; never from the query string. It makes no decision of its own: an extractor that cannot find the service (registered by [`configure`]) answers 500 and
 //! logs what to add, rather than a misleading 401.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -119,6 +120,7 @@ async fn handle(
     let (body, body_too_large) = read_limited(payload).await;
     let headers = req.headers();
     let forwarded_for = joined(headers, "x-forwarded-for");
+    let cookie = cookies(headers);
     let request = HttpRequest {
         path_id: req.match_info().get("id"),
         query: Some(req.query_string()).filter(|q| !q.is_empty()),
@@ -128,6 +130,9 @@ async fn handle(
         forwarded_for: forwarded_for.as_deref(),
         peer: req.peer_addr().map(|addr| addr.ip()),
         origin: text(headers, header::ORIGIN),
+        cookie: cookie.as_deref(),
+        sec_fetch_site: text(headers, SEC_FETCH_SITE),
+        csrf_token: text(headers, CSRF_TOKEN),
         body: &body,
         body_too_large,
     };
@@ -149,11 +154,19 @@ async fn read_limited(mut payload: web::Payload) -> (Vec<u8>, bool) {
     (body, false)
 }
 
-fn text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
+pub(crate) fn text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
     headers
         .get(name)
         .and_then(|v| authkit_core::http::header_text(v.as_bytes()))
 }
+
+/// The `Cookie` header(s), joined; read by core in cookie mode only.
+pub(crate) fn cookies(headers: &HeaderMap) -> Option<String> {
+    authkit_core::http::joined_cookie_text(headers.get_all(header::COOKIE).map(|v| v.as_bytes()))
+}
+
+pub(crate) const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+pub(crate) const CSRF_TOKEN: HeaderName = HeaderName::from_static("x-csrf-token");
 
 fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
     authkit_core::http::joined_header_text(headers.get_all(name).map(|v| v.as_bytes()))

@@ -9,8 +9,8 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use authkit_core::http::HttpApi;
 
-use crate::extract::{api, authenticate, authorization};
-use crate::into_response;
+use crate::extract::{api, authenticate, credentials};
+use crate::{cookies, into_response};
 
 /// Lets a request through only if its bearer token is valid and holds one of `roles`; the
 /// [`AuthUser`](crate::AuthUser) is then in the request extensions.
@@ -88,8 +88,9 @@ where
                 Ok(api) => api.clone(),
                 Err(rejection) => return refuse(req, rejection.into_inner()),
             };
-            let header = authorization(req.request()).map(str::to_owned);
-            let user = match authenticate(&api, header.as_deref()).await {
+            let http = req.request().clone();
+            let cookie = cookies(http.headers());
+            let user = match authenticate(&api, &credentials(&http, cookie.as_deref())).await {
                 Ok(user) => user,
                 Err(rejection) => return refuse(req, rejection.into_inner()),
             };

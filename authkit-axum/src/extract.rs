@@ -2,16 +2,19 @@
 
 use std::marker::PhantomData;
 
-use authkit_core::http::{HttpApi, HttpResponse, Principal, RoleName, header_text};
+use authkit_core::http::{HttpApi, HttpResponse, Principal, RequestCredentials, RoleName};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::Response;
 
-use crate::into_response;
+use crate::{CSRF_TOKEN, SEC_FETCH_SITE, cookies, into_response, text};
 
 /// The authenticated caller (dereferences to [`Principal`]: `user.user_id`, `user.role()`, ...).
 /// Rejects with 401 (RFC 6750 `WWW-Authenticate`) when the bearer token is absent or invalid.
+/// In cookie mode with the access token in a cookie, a request without `Authorization` is
+/// authenticated by that cookie, and a state-changing one must pass the CSRF check (403);
+/// see [`HttpApi::authenticate_request`].
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub Principal);
 
@@ -38,16 +41,27 @@ pub(crate) fn api(parts: &Parts) -> Result<&HttpApi, HttpResponse> {
 
 pub(crate) async fn authenticate(parts: &Parts) -> Result<AuthUser, HttpResponse> {
     let api = api(parts)?;
-    let authorization = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| header_text(v.as_bytes()));
+    let cookie = cookies(&parts.headers);
+    let credentials = credentials(parts, cookie.as_deref());
     // Stateless checks need no I/O: answer without entering the store-checking future.
-    let principal = match api.authenticate_now(authorization) {
+    let principal = match api.authenticate_request_now(&credentials) {
         Some(result) => result,
-        None => api.authenticate(authorization).await,
+        None => api.authenticate_request(&credentials).await,
     };
     principal.map(AuthUser)
+}
+
+/// The header values core authenticates a request with.
+fn credentials<'a>(parts: &'a Parts, cookie: Option<&'a str>) -> RequestCredentials<'a> {
+    let headers = &parts.headers;
+    RequestCredentials {
+        method: parts.method.as_str(),
+        authorization: text(headers, header::AUTHORIZATION),
+        cookie,
+        origin: text(headers, header::ORIGIN),
+        sec_fetch_site: text(headers, SEC_FETCH_SITE),
+        csrf_token: text(headers, CSRF_TOKEN),
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
@@ -58,8 +72,9 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
     }
 }
 
-/// The caller if a bearer token is present: `None` without an `Authorization` header, 401 for
-/// a present but invalid token (a bad token is never silently treated as anonymous).
+/// The caller if a bearer token is present: `None` without an `Authorization` header (and, in
+/// cookie mode, without the access cookie), 401 for a present but invalid token (a bad token
+/// is never silently treated as anonymous).
 #[derive(Debug, Clone)]
 pub struct OptionalAuthUser(pub Option<AuthUser>);
 
@@ -67,13 +82,16 @@ impl<S: Send + Sync> FromRequestParts<S> for OptionalAuthUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        if parts.headers.contains_key(header::AUTHORIZATION) {
+        let api = api(parts).map_err(into_response)?;
+        let cookie = cookies(&parts.headers);
+        if parts.headers.contains_key(header::AUTHORIZATION)
+            || api.presents_credentials(&credentials(parts, cookie.as_deref()))
+        {
             authenticate(parts)
                 .await
                 .map(|u| Self(Some(u)))
                 .map_err(into_response)
         } else {
-            api(parts).map_err(into_response)?;
             Ok(Self(None))
         }
     }

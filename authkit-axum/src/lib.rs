@@ -37,8 +37,9 @@
 //! ```
 //!
 //! ## What it deliberately does not do
-//! It reads tokens only from the `Authorization: Bearer` header, never from cookies or the
-//! query string, and it makes no decision of its own: an extractor that cannot find the
+//! It reads tokens from the `Authorization: Bearer` header and, only in core's optional cookie
+//! mode ([`authkit_core::http::cookies`]), from authkit's own `HttpOnly` cookies with CSRF
+//! protection; never from the query string. It makes no decision of its own: an extractor that cannot find the
 //! [`AuthLayer`] answers 500 and logs exactly what to add, rather than a misleading 401.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -140,6 +141,7 @@ async fn handle(api: &HttpApi, route: Route, request: Request) -> Response {
     };
     let headers = &parts.headers;
     let forwarded_for = joined(headers, "x-forwarded-for");
+    let cookie = cookies(headers);
     let path_id = parts.uri.path().rsplit('/').next();
     let request = HttpRequest {
         path_id,
@@ -150,17 +152,30 @@ async fn handle(api: &HttpApi, route: Route, request: Request) -> Response {
         forwarded_for: forwarded_for.as_deref(),
         peer,
         origin: text(headers, header::ORIGIN),
+        cookie: cookie.as_deref(),
+        sec_fetch_site: text(headers, SEC_FETCH_SITE),
+        csrf_token: text(headers, CSRF_TOKEN),
         body: &body,
         body_too_large,
     };
     into_response(api.handle(route, request).await)
 }
 
-fn text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
+pub(crate) fn text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
     headers
         .get(name)
         .and_then(|v| authkit_core::http::header_text(v.as_bytes()))
 }
+
+/// The `Cookie` header(s), joined; read by core in cookie mode only.
+pub(crate) fn cookies(headers: &HeaderMap) -> Option<String> {
+    authkit_core::http::joined_cookie_text(
+        headers.get_all(header::COOKIE).iter().map(|v| v.as_bytes()),
+    )
+}
+
+pub(crate) const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+pub(crate) const CSRF_TOKEN: HeaderName = HeaderName::from_static("x-csrf-token");
 
 fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
     authkit_core::http::joined_header_text(headers.get_all(name).iter().map(|v| v.as_bytes()))

@@ -99,6 +99,16 @@ error_codes! {
     InvalidAccessToken = ("invalid_access_token", 401, "Invalid access token"),
     /// The caller lacks the role the route needs (403).
     Forbidden = ("forbidden", 403, "Forbidden"),
+    /// Cookie mode: a state-changing request authenticated by a cookie came from an origin
+    /// that is not allowed (`Origin`, or `Sec-Fetch-Site` saying cross-site) (403).
+    CsrfOriginRefused = ("csrf_origin_refused", 403, "The request's origin is not allowed"),
+    /// Cookie mode: a state-changing request authenticated by a cookie, whose origin cannot be
+    /// established, lacks a valid `X-CSRF-Token` matching the `csrf` cookie (403).
+    CsrfTokenMissingOrInvalid = (
+        "csrf_token_missing_or_invalid",
+        403,
+        "The CSRF token is missing or invalid"
+    ),
     /// The resource does not exist, or is not the caller's (404).
     NotFound = ("not_found", 404, "Not found"),
     /// The path exists but does not serve this method; `Allow` lists those it does (405).
@@ -198,6 +208,12 @@ pub enum AuthError {
     /// The resource does not exist or is not the caller's.
     #[error("not found")]
     NotFound,
+    /// Cookie mode: a cookie-authenticated, state-changing request from a refused origin.
+    #[error("cross-site request refused: origin not allowed")]
+    CsrfOriginRefused,
+    /// Cookie mode: a cookie-authenticated, state-changing request without a valid CSRF token.
+    #[error("cross-site request refused: CSRF token missing or invalid")]
+    CsrfTokenMissingOrInvalid,
     /// A storage failure.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -233,6 +249,8 @@ impl AuthError {
             Self::MalformedBody(_) => ErrorCode::MalformedBody,
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Self::NotFound => ErrorCode::NotFound,
+            Self::CsrfOriginRefused => ErrorCode::CsrfOriginRefused,
+            Self::CsrfTokenMissingOrInvalid => ErrorCode::CsrfTokenMissingOrInvalid,
             Self::Store(StoreError::Unavailable(_)) | Self::PasswordCheckUnavailable(_) => {
                 ErrorCode::Unavailable
             }

@@ -76,9 +76,11 @@
 //!   `/readyz`, `/openapi.json` and `/docs`, at [`Target::base_url`];
 //! - the default password policy (minimum 15 code points) and login throttle (5 free failures);
 //! - an admin account ([`Target::admin_email`], [`Target::admin_password`]) and nobody else;
-//! - two routes of the application's own: `GET /hello` for any signed-in user, and
-//!   `GET /admin/stats` behind the adapter's `RequireRole<Admin>`, both answering 200 when let
-//!   through;
+//! - routes of the application's own: `GET /hello` and `POST /hello` for any signed-in user
+//!   (through the adapter's `AuthUser`), and `GET /admin/stats` behind the adapter's
+//!   `RequireRole<Admin>`, all answering 200 when let through;
+//! - [`TargetOptions::cookie_mode`], [`TargetOptions::cookie_same_site`] and
+//!   [`TargetOptions::cookie_secure`] as cookie mode, trusting the CORS origins for CSRF;
 //! - [`TargetOptions::refresh_grace_seconds`] as the refresh grace window;
 //! - the client IP taken from the socket (the suite connects from `127.0.0.1`), or from
 //!   `X-Forwarded-For` when the peer is one of [`TargetOptions::trusted_proxies`].
@@ -149,6 +151,15 @@ pub struct TargetOptions {
     pub route_prefix: Option<String>,
     /// Whether the documents and health checks go under the prefix too (default `false`).
     pub route_prefix_all: bool,
+    /// Cookie mode: `None` (default) off; `Some("refresh")` the refresh token in an HttpOnly
+    /// cookie; `Some("all")` the access token too (the example apps' `AUTHKIT_COOKIE_MODE`).
+    pub cookie_mode: Option<String>,
+    /// The cookies' `SameSite`: `lax`, `strict` or `none` (default `None`: the app's default,
+    /// `lax`).
+    pub cookie_same_site: Option<String>,
+    /// Whether the cookies are `Secure` (default `None`: the app's default, which for the
+    /// suite's `http://127.0.0.1` target is not secure).
+    pub cookie_secure: Option<bool>,
 }
 
 /// A running server, as [`App::start`] returns it.
@@ -327,7 +338,7 @@ mod tests {
                     .count()
             })
             .sum();
-        assert_eq!(listed, 90, "{names}");
+        assert_eq!(listed, 97, "{names}");
     }
 
     #[test]

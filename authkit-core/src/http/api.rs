@@ -35,6 +35,7 @@ impl HttpApi {
             config.password_grant,
             &roles,
             config.openapi_extension.as_ref(),
+            config.cookies.is_some(),
         );
         Self {
             inner: std::sync::Arc::new(ApiInner {
@@ -116,6 +117,211 @@ impl HttpApi {
             .map_err(|e| HttpResponse::from_error(&e))
     }
 
+    /// Authenticates a request to an application route, as the adapters' extractors do: by its
+    /// `Authorization` header when it has one (cookies are then never looked at), otherwise, in
+    /// cookie mode with [`CookieTokens::RefreshAndAccess`], by the access cookie, a
+    /// state-changing method then having to pass the [CSRF check](super::csrf) (403
+    /// `csrf_origin_refused` or `csrf_token_missing_or_invalid`). The caller, or the answer.
+    pub async fn authenticate_request(
+        &self,
+        credentials: &RequestCredentials<'_>,
+    ) -> Result<Principal, HttpResponse> {
+        let token = self
+            .access_token(credentials)
+            .map_err(|e| HttpResponse::from_error(&e))?;
+        self.inner
+            .auth
+            .authenticate(token)
+            .await
+            .map(Self::noted)
+            .map_err(|e| HttpResponse::from_error(&e))
+    }
+
+    /// [`authenticate_request`](Self::authenticate_request) without waiting, when no I/O is
+    /// needed; `None` when it is.
+    pub fn authenticate_request_now(
+        &self,
+        credentials: &RequestCredentials<'_>,
+    ) -> Option<Result<Principal, HttpResponse>> {
+        let token = match self.access_token(credentials) {
+            Ok(token) => token,
+            Err(err) => return Some(Err(HttpResponse::from_error(&err))),
+        };
+        self.inner.auth.authenticate_now(token).map(|result| {
+            result
+                .map(Self::noted)
+                .map_err(|e| HttpResponse::from_error(&e))
+        })
+    }
+
+    /// Whether a request presents credentials [`authenticate_request`](Self::authenticate_request)
+    /// would read: an `Authorization` header, or the access cookie in cookie mode. What the
+    /// optional extractors ask before treating a request as anonymous.
+    pub fn presents_credentials(&self, credentials: &RequestCredentials<'_>) -> bool {
+        credentials.authorization.is_some()
+            || self.access_cookies().is_some_and(|cookies| {
+                cookie_value(credentials.cookie, cookies.access_cookie_name()).is_some()
+            })
+    }
+
+    /// Cookie mode's settings when the access token travels in a cookie.
+    fn access_cookies(&self) -> Option<&CookieConfig> {
+        self.inner
+            .config
+            .cookies
+            .as_ref()
+            .filter(|cookies| cookies.access_in_cookie())
+    }
+
+    /// The access token a request presents: its bearer token, or its access cookie (after the
+    /// CSRF check for a state-changing method).
+    fn access_token<'r>(&self, credentials: &RequestCredentials<'r>) -> Result<&'r str, AuthError> {
+        if credentials.authorization.is_some() {
+            return bearer_token(credentials.authorization);
+        }
+        let cookies = self.access_cookies().ok_or(AuthError::Unauthorized)?;
+        let token = cookie_value(credentials.cookie, cookies.access_cookie_name())
+            .ok_or(AuthError::Unauthorized)?;
+        if !credentials.is_safe_method() {
+            self.check_csrf(cookies, credentials, true)?;
+        }
+        Ok(token)
+    }
+
+    /// The [CSRF decision](super::csrf) for a request; `token_required` is false for login and
+    /// registration, which only get the origin steps.
+    fn check_csrf(
+        &self,
+        cookies: &CookieConfig,
+        credentials: &RequestCredentials<'_>,
+        token_required: bool,
+    ) -> Result<(), AuthError> {
+        let token_ok = token_required.then(|| {
+            csrf::token_matches(
+                &cookies.csrf_key,
+                credentials.csrf_token,
+                cookie_value(credentials.cookie, cookies.csrf_cookie_name()),
+            )
+        });
+        let inputs = csrf::Inputs {
+            origin: credentials.origin,
+            sec_fetch_site: credentials.sec_fetch_site,
+            token_ok,
+        };
+        let config = &self.inner.config;
+        csrf::decide(inputs, |origin| {
+            config.cors_origins.iter().any(|o| o == origin)
+                || cookies.trusted_origins.iter().any(|o| o == origin)
+        })
+    }
+
+    /// The credentials of a request to one of authkit's routes.
+    fn credentials<'r>(route: Route, req: &HttpRequest<'r>) -> RequestCredentials<'r> {
+        RequestCredentials {
+            method: route.endpoint().0.as_str(),
+            authorization: req.authorization,
+            cookie: req.cookie,
+            origin: req.origin,
+            sec_fetch_site: req.sec_fetch_site,
+            csrf_token: req.csrf_token,
+        }
+    }
+
+    /// A token answer: the pair in JSON, or, in cookie mode, the JSON without `refresh_token`
+    /// and the cookies set. `keep_csrf` is the request's CSRF cookie, kept when still valid (a
+    /// refresh); a new one is made otherwise.
+    fn session_answer(
+        &self,
+        status: u16,
+        body: &impl Serialize,
+        pair: &TokenPair,
+        keep_csrf: Option<&str>,
+    ) -> HttpResponse {
+        let Some(cookies) = &self.inner.config.cookies else {
+            return HttpResponse::json(status, body).no_store();
+        };
+        let mut body = serde_json::to_value(body).unwrap_or_default();
+        let tokens = match body.get_mut("tokens") {
+            Some(tokens) => tokens,
+            None => &mut body,
+        };
+        if let Some(tokens) = tokens.as_object_mut() {
+            tokens.remove("refresh_token");
+        }
+        let csrf = keep_csrf
+            .filter(|token| csrf::is_signed(&cookies.csrf_key, token))
+            .map_or_else(|| csrf::new_token(&cookies.csrf_key), str::to_owned);
+        cookies
+            .issued(&self.inner.config.prefix, pair, &csrf)
+            .into_iter()
+            .fold(
+                HttpResponse::json(status, &body).no_store(),
+                |answer, cookie| answer.header("set-cookie", cookie),
+            )
+    }
+
+    /// `response` with every cookie of cookie mode cleared (unchanged without cookie mode).
+    fn clearing_cookies(&self, response: HttpResponse) -> HttpResponse {
+        match &self.inner.config.cookies {
+            Some(cookies) => cookies
+                .cleared(&self.inner.config.prefix)
+                .into_iter()
+                .fold(response, |answer, cookie| {
+                    answer.header("set-cookie", cookie)
+                }),
+            None => response,
+        }
+    }
+
+    /// `POST {prefix}/refresh` in cookie mode: the body's token when it has one (answered as
+    /// without cookie mode), otherwise the refresh cookie's, after the CSRF check.
+    async fn refresh_by_cookie(
+        &self,
+        cookies: &CookieConfig,
+        route: Route,
+        req: &HttpRequest<'_>,
+        client: &ClientInfo,
+    ) -> Result<HttpResponse, AuthError> {
+        #[derive(Default, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct CookieRefresh {
+            refresh_token: Option<crate::SecretString>,
+        }
+        let auth = &self.inner.auth;
+        let body: CookieRefresh = if req.body.iter().all(u8::is_ascii_whitespace) {
+            CookieRefresh::default()
+        } else {
+            json_body(req)?
+        };
+        if let Some(token) = body.refresh_token {
+            return Ok(tokens(&auth.refresh(token.expose(), client).await?));
+        }
+        self.check_csrf(cookies, &Self::credentials(route, req), true)?;
+        let token = cookie_value(req.cookie, cookies.refresh_cookie_name())
+            .ok_or(AuthError::InvalidRefreshToken)?;
+        match auth.refresh(token, client).await {
+            Ok(pair) => Ok(self.session_answer(
+                200,
+                &pair,
+                &pair,
+                cookie_value(req.cookie, cookies.csrf_cookie_name()),
+            )),
+            Err(err) if err.code() == ErrorCode::InvalidRefreshToken => {
+                Ok(self.clearing_cookies(HttpResponse::from_error(&err)))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Login CSRF: in cookie mode, a login or registration from a refused origin sets no
+    /// cookie (the origin steps of the [CSRF check](super::csrf); no token is asked for).
+    fn check_login_origin(&self, route: Route, req: &HttpRequest<'_>) -> Result<(), AuthError> {
+        match &self.inner.config.cookies {
+            Some(cookies) => self.check_csrf(cookies, &Self::credentials(route, req), false),
+            None => Ok(()),
+        }
+    }
+
     /// Notes the caller on the request's span.
     fn noted(principal: Principal) -> Principal {
         crate::telemetry::caller(&principal);
@@ -142,7 +348,8 @@ impl HttpApi {
     /// The answer to a method that `path` does not serve, as [`other_method`](Self::other_method),
     /// and to a CORS preflight: an `OPTIONS` from an allowed `origin` that names the method it
     /// wants (`Access-Control-Request-Method`) is 204 with the path's methods, the request
-    /// headers authkit reads (`authorization`, `content-type`) and a 10-minute `Max-Age`.
+    /// headers authkit reads (`authorization`, `content-type`, and in cookie mode
+    /// `x-csrf-token`) and a 10-minute `Max-Age`.
     pub fn other_method_from(
         &self,
         path: &PathRoutes,
@@ -159,7 +366,11 @@ impl HttpApi {
                     .header("access-control-allow-methods", methods)
                     .header(
                         "access-control-allow-headers",
-                        "authorization, content-type",
+                        if self.inner.config.cookies.is_some() {
+                            "authorization, content-type, x-csrf-token"
+                        } else {
+                            "authorization, content-type"
+                        },
                     )
                     .header("access-control-max-age", "600")
             }
@@ -173,19 +384,28 @@ impl HttpApi {
     }
 
     /// `response` with the CORS headers for an allowed `origin` (none for any other), and
-    /// `Vary: Origin` whenever CORS is configured, so that caches keep answers apart.
+    /// `Vary: Origin` whenever CORS is configured, so that caches keep answers apart. In cookie
+    /// mode an allowed origin also gets `Access-Control-Allow-Credentials: true`, so that its
+    /// `fetch(…, { credentials: "include" })` sends and receives the cookies.
     fn with_cors(&self, response: HttpResponse, origin: Option<&str>) -> HttpResponse {
         if self.inner.config.cors_origins.is_empty() {
             return response;
         }
         let response = response.header("vary", "Origin");
         match origin {
-            Some(origin) => response
-                .header("access-control-allow-origin", origin.to_owned())
-                .header(
-                    "access-control-expose-headers",
-                    "retry-after, www-authenticate",
-                ),
+            Some(origin) => {
+                let response = response
+                    .header("access-control-allow-origin", origin.to_owned())
+                    .header(
+                        "access-control-expose-headers",
+                        "retry-after, www-authenticate",
+                    );
+                if self.inner.config.cookies.is_some() {
+                    response.header("access-control-allow-credentials", "true")
+                } else {
+                    response
+                }
+            }
             None => response,
         }
     }
@@ -254,7 +474,10 @@ impl HttpApi {
         // The table says which routes need a caller; they are authenticated before their arm.
         let caller = match route.access() {
             Access::Public => None,
-            Access::Bearer | Access::Admin => Some(self.caller(req.authorization).await?),
+            Access::Bearer | Access::Admin => {
+                let token = self.access_token(&Self::credentials(route, req))?;
+                Some(auth.authenticate(token).await.map(Self::noted)?)
+            }
         };
         let signed_in = || {
             caller.as_ref().ok_or_else(|| {
@@ -264,34 +487,42 @@ impl HttpApi {
         let ok_user = |user: crate::model::User| HttpResponse::json(200, &UserView::from(user));
         Ok(match route {
             Route::Register => {
+                self.check_login_origin(route, req)?;
                 let body: RegisterRequest = json_body(req)?;
                 match auth.register(body, client).await? {
-                    Registration::Created { user, tokens } => HttpResponse::json(
-                        201,
-                        &RegisterResponse {
+                    Registration::Created { user, tokens } => {
+                        let body = RegisterResponse {
                             user: UserView::from(*user),
-                            tokens: Some(tokens),
-                        },
-                    ),
+                            tokens: Some(tokens.clone()),
+                        };
+                        self.session_answer(201, &body, &tokens, None)
+                    }
                     Registration::VerificationPending => HttpResponse::accepted(),
                 }
             }
             Route::Token => self.token(req, client).await,
             Route::Login => {
+                self.check_login_origin(route, req)?;
                 let body: LoginRequest = json_body(req)?;
-                tokens(&auth.login(body, client).await?)
+                let pair = auth.login(body, client).await?;
+                self.session_answer(200, &pair, &pair, None)
             }
-            Route::Refresh => {
-                let body: RefreshRequest = json_body(req)?;
-                tokens(&auth.refresh(body.refresh_token.expose(), client).await?)
-            }
+            Route::Refresh => match &self.inner.config.cookies {
+                Some(cookies) => {
+                    return self.refresh_by_cookie(cookies, route, req, client).await;
+                }
+                None => {
+                    let body: RefreshRequest = json_body(req)?;
+                    tokens(&auth.refresh(body.refresh_token.expose(), client).await?)
+                }
+            },
             Route::Logout => {
                 auth.logout(&signed_in()?.claims).await?;
-                HttpResponse::no_content()
+                self.clearing_cookies(HttpResponse::no_content())
             }
             Route::LogoutAll => {
                 auth.logout_all(&signed_in()?.claims).await?;
-                HttpResponse::no_content()
+                self.clearing_cookies(HttpResponse::no_content())
             }
             Route::GetMe => ok_user(auth.me(&signed_in()?.claims).await?),
             Route::UpdateMe => {
@@ -305,7 +536,7 @@ impl HttpApi {
                 let claims = &*caller.claims;
                 let body: DeleteMeRequest = json_body(req)?;
                 auth.delete_me(claims, &body.password).await?;
-                HttpResponse::no_content()
+                self.clearing_cookies(HttpResponse::no_content())
             }
             Route::ChangePassword => {
                 let caller = signed_in()?;
@@ -347,8 +578,13 @@ impl HttpApi {
             Route::RevokeSession => {
                 let caller = signed_in()?;
                 let claims = &*caller.claims;
-                auth.revoke_own_session(claims, path_id(req)?).await?;
-                HttpResponse::no_content()
+                let id = path_id(req)?;
+                auth.revoke_own_session(claims, id).await?;
+                if id == caller.session_id {
+                    self.clearing_cookies(HttpResponse::no_content())
+                } else {
+                    HttpResponse::no_content()
+                }
             }
             Route::AdminListUsers => {
                 let caller = signed_in()?;

@@ -9,10 +9,13 @@
 //! Adapter-facing: [`HttpApi`] (`api.rs`), [`HttpRequest`] and [`HttpResponse`] (`wire.rs`),
 //! [`Route`] and [`Method`] (`route.rs`, the route table), the header helpers (`headers.rs`) and
 //! [`RoleName`]. Inside: the client IP (`client_ip.rs`), the per-IP limit (`rate_limit.rs`),
-//! the OpenAPI document and docs page (`openapi.rs`).
+//! the OpenAPI document and docs page (`openapi.rs`), and, for browser applications, cookie
+//! mode (`cookies.rs`, [`CookieConfig`]) with its CSRF protection (`csrf.rs`).
 
 mod api;
 mod client_ip;
+pub mod cookies;
+pub mod csrf;
 mod headers;
 mod openapi;
 mod rate_limit;
@@ -39,6 +42,10 @@ use crate::model::ClientInfo;
 
 pub use api::HttpApi;
 pub use client_ip::{InvalidIpNet, IpNet, TrustedProxies};
+pub use cookies::{
+    CookieConfig, CookieTokens, CsrfKey, RequestCredentials, SameSite, cookie_value,
+    joined_cookie_text,
+};
 pub use headers::{bearer_token, header_text, joined_header_text};
 pub use rate_limit::RateLimiter;
 pub use route::{Access, Method, PathRoutes, RateLimit, Route, Scope};
@@ -81,6 +88,10 @@ pub struct HttpConfig {
     /// too (default `false`: at the root), for a service that owns only the paths under it.
     /// `/.well-known/jwks.json` stays at the root (RFC 8615).
     pub root_routes_under_prefix: bool,
+    /// Cookie mode for browser applications (default `None`: off, tokens only in JSON and
+    /// the `Authorization` header): the refresh token, and optionally the access token, in
+    /// authkit's `HttpOnly` cookies, with CSRF protection. See [`cookies`] and [`csrf`].
+    pub cookies: Option<CookieConfig>,
 }
 
 impl HttpConfig {
@@ -104,6 +115,7 @@ impl Default for HttpConfig {
             openapi_extension: None,
             cors_origins: Vec::new(),
             root_routes_under_prefix: false,
+            cookies: None,
         }
     }
 }

@@ -57,10 +57,14 @@ pub(super) fn served_document(
     password_grant: bool,
     roles: &[&str],
     extension: Option<&serde_json::Value>,
+    cookie_mode: bool,
 ) -> Vec<u8> {
     #[cfg(feature = "openapi")]
     {
         let mut doc = document(prefix, root, password_grant, roles);
+        if cookie_mode {
+            describe_cookie_mode(&mut doc, prefix);
+        }
         if let Some(extension) = extension {
             merge(&mut doc, extension);
         }
@@ -68,8 +72,37 @@ pub(super) fn served_document(
     }
     #[cfg(not(feature = "openapi"))]
     {
-        let _ = (prefix, root, password_grant, roles, extension);
+        let _ = (prefix, root, password_grant, roles, extension, cookie_mode);
         Vec::new()
+    }
+}
+
+/// What cookie mode changes in the document: the refresh token may be absent from a token
+/// pair (it is in a cookie) and from the refresh request (it is taken from the cookie), whose
+/// body becomes optional.
+#[cfg(feature = "openapi")]
+fn describe_cookie_mode(doc: &mut Value, prefix: &str) {
+    for schema in ["TokenPair", "RefreshRequest"] {
+        if let Some(required) = doc["components"]["schemas"][schema]["required"].as_array_mut() {
+            required.retain(|field| field != "refresh_token");
+        }
+    }
+    let note = " In cookie mode the refresh token travels in the HttpOnly refresh cookie, not in \
+        the JSON; a refresh with an empty body or `{}` reads it from there and needs the \
+        CSRF check (an allowed `Origin`, or `X-CSRF-Token` echoing the csrf cookie).";
+    if let Some(operation) = doc["paths"][format!("{prefix}/refresh")]["post"].as_object_mut() {
+        if let Some(body) = operation
+            .get_mut("requestBody")
+            .and_then(Value::as_object_mut)
+        {
+            body.insert("required".into(), json!(false));
+        }
+        let description = operation
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        operation.insert("description".into(), json!(format!("{description}{note}")));
     }
 }
 

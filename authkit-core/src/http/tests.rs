@@ -286,3 +286,39 @@ async fn the_documents_follow_the_builds_features() {
         assert_eq!(answer.status, expected, "{route:?}");
     }
 }
+
+/// Cookie mode makes the refresh token optional in the document (a token pair and the refresh
+/// request, whose body becomes optional); without it the document requires it as before.
+#[cfg(feature = "openapi")]
+#[tokio::test]
+async fn the_openapi_document_says_the_refresh_token_is_optional_in_cookie_mode_only() {
+    let document = |config: HttpConfig| async move {
+        let response = api(config)
+            .handle(Route::OpenApi, HttpRequest::default())
+            .await;
+        serde_json::from_slice::<serde_json::Value>(&response.body).unwrap()
+    };
+    let required = |doc: &serde_json::Value, schema: &str| {
+        doc["components"]["schemas"][schema]["required"]
+            .as_array()
+            .is_some_and(|fields| fields.iter().any(|f| f == "refresh_token"))
+    };
+    let plain = document(HttpConfig::default()).await;
+    assert!(required(&plain, "TokenPair"));
+    assert!(required(&plain, "RefreshRequest"));
+    assert_eq!(
+        plain["paths"]["/auth/refresh"]["post"]["requestBody"]["required"],
+        true
+    );
+    let cookies = document(HttpConfig {
+        cookies: Some(CookieConfig::new(CookieTokens::Refresh)),
+        ..HttpConfig::default()
+    })
+    .await;
+    assert!(!required(&cookies, "TokenPair"));
+    assert!(!required(&cookies, "RefreshRequest"));
+    assert_eq!(
+        cookies["paths"]["/auth/refresh"]["post"]["requestBody"]["required"],
+        false
+    );
+}

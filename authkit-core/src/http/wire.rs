@@ -22,6 +22,12 @@ pub struct HttpRequest<'a> {
     pub peer: Option<IpAddr>,
     /// The `Origin` header (a browser's cross-origin request), for CORS.
     pub origin: Option<&'a str>,
+    /// The `Cookie` header(s), joined ([`joined_cookie_text`]); read in cookie mode only.
+    pub cookie: Option<&'a str>,
+    /// The `Sec-Fetch-Site` header, for the CSRF check of cookie mode.
+    pub sec_fetch_site: Option<&'a str>,
+    /// The `X-CSRF-Token` header, for the CSRF check of cookie mode.
+    pub csrf_token: Option<&'a str>,
     /// The body, read up to [`MAX_BODY_BYTES`].
     pub body: &'a [u8],
     /// Whether the body was longer than [`MAX_BODY_BYTES`] (and was not read whole).

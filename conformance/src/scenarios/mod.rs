@@ -16,6 +16,7 @@
 //!   window: `revocation.rs`;
 //! - request limits, client IPs and rate limits: `limits.rs`, `client_ip.rs`;
 //! - CORS for browser origins: `cors.rs`;
+//! - cookie mode for browser applications and its CSRF protection: `cookies.rs`;
 //! - JWKS, health, OpenAPI and docs: `infra.rs`.
 //!
 //! A scenario is named once, where it is written: the build script lists every `pub async fn`
@@ -27,6 +28,7 @@ mod account;
 mod admin;
 mod bearer;
 mod client_ip;
+mod cookies;
 mod cors;
 mod infra;
 mod limits;
@@ -42,6 +44,7 @@ pub use account::*;
 pub use admin::*;
 pub use bearer::*;
 pub use client_ip::*;
+pub use cookies::*;
 pub use cors::*;
 pub use infra::*;
 pub use limits::*;
@@ -111,6 +114,28 @@ pub mod options {
     /// CORS for [`CORS_ORIGIN`] only.
     pub fn cors() -> TargetOptions {
         TargetOptions {
+            cors_origins: vec![CORS_ORIGIN.to_owned()],
+            ..TargetOptions::default()
+        }
+    }
+
+    /// Cookie mode with the access token in a cookie too, `SameSite=Strict`, `Secure`, and CORS
+    /// (so an allowed origin) for [`CORS_ORIGIN`].
+    pub fn cookies() -> TargetOptions {
+        TargetOptions {
+            cookie_mode: Some("all".to_owned()),
+            cookie_same_site: Some("strict".to_owned()),
+            cookie_secure: Some(true),
+            cors_origins: vec![CORS_ORIGIN.to_owned()],
+            ..TargetOptions::default()
+        }
+    }
+
+    /// Cookie mode for the refresh token only, with the app's defaults for the suite's
+    /// plain-http localhost target (`SameSite=Lax`, not `Secure`), and CORS for [`CORS_ORIGIN`].
+    pub fn cookies_for_development() -> TargetOptions {
+        TargetOptions {
+            cookie_mode: Some("refresh".to_owned()),
             cors_origins: vec![CORS_ORIGIN.to_owned()],
             ..TargetOptions::default()
         }

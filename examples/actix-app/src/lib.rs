@@ -9,7 +9,8 @@ use authkit_core::http::HttpApi;
 use authkit_example_support::{METRICS_CONTENT_TYPE, Metrics};
 use serde_json::json;
 
-/// An application route of its own, protected by authkit: any signed-in user.
+/// An application route of its own, protected by authkit: any signed-in user. Served for
+/// `GET` and `POST` (a state-changing method, which in cookie mode must pass the CSRF check).
 async fn hello(user: AuthUser) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "hello": user.user_id, "role": user.role() }))
 }
@@ -24,6 +25,7 @@ pub fn configure(api: HttpApi) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |cfg| {
         cfg.configure(authkit_actix::configure(api.clone()))
             .route("/hello", web::get().to(hello))
+            .route("/hello", web::post().to(hello))
             .route("/admin/stats", web::get().to(admin_stats));
     }
 }

@@ -10,7 +10,8 @@ use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
 use serde_json::{Value, json};
 
-/// An application route of its own, protected by authkit: any signed-in user.
+/// An application route of its own, protected by authkit: any signed-in user. Served for
+/// `GET` and `POST` (a state-changing method, which in cookie mode must pass the CSRF check).
 async fn hello(user: AuthUser) -> axum::Json<Value> {
     axum::Json(json!({ "hello": user.user_id, "role": user.role() }))
 }
@@ -24,7 +25,7 @@ async fn admin_stats(RequireRole(admin, ..): RequireRole<Admin>) -> axum::Json<V
 /// served here, and request tracing over all of them.
 pub fn router(api: HttpApi, metrics: Option<Metrics>) -> Router {
     let router = Router::new()
-        .route("/hello", get(hello))
+        .route("/hello", get(hello).post(hello))
         .route("/admin/stats", get(admin_stats))
         .merge(authkit_axum::routes(api.clone()));
     let router = match metrics {

@@ -24,7 +24,9 @@ use authkit_sqlx::{SqlStore, StoreOptions};
 
 pub use authkit_mail::SmtpMailer;
 pub use metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, DB_POOL_CONNECTIONS, Metrics};
-pub use settings::{LogFormat, MetricsSettings, Settings, SettingsError, redact_url};
+pub use settings::{
+    CookieSettings, LogFormat, MetricsSettings, Settings, SettingsError, redact_url,
+};
 
 /// A started app's parts.
 pub struct App {
@@ -108,6 +110,7 @@ pub async fn build_with(
         trusted_proxies: settings.trusted_proxies.clone(),
         password_grant: settings.password_grant,
         cors_origins: settings.cors_origins.clone(),
+        cookies: settings.cookie_config(),
         ..HttpConfig::default()
     };
     Ok(App {

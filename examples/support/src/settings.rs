@@ -3,7 +3,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-use authkit_core::http::TrustedProxies;
+use authkit_core::http::{CookieConfig, CookieTokens, CsrfKey, SameSite, TrustedProxies};
 use authkit_core::jwt::{JwtAlgorithm, JwtKey, KeyRing};
 use authkit_core::policy::hibp::HibpOptions;
 use authkit_core::token::OpaqueToken;
@@ -181,6 +181,22 @@ pub struct Settings {
     pub session_retention: Duration,
     /// `AUTHKIT_EVENT_RETENTION` (default 90d): how long `auth_events` rows are kept.
     pub event_retention: Duration,
+    /// `AUTHKIT_COOKIE_MODE` (`off`, the default; `refresh`: the refresh token in an HttpOnly
+    /// cookie; `all`: the access token too), `AUTHKIT_COOKIE_SAMESITE` (`lax`, the default;
+    /// `strict`; `none`, which needs secure cookies) and `AUTHKIT_COOKIE_SECURE` (default true,
+    /// false when `AUTHKIT_PUBLIC_URL` is plain http on `localhost` or `127.0.0.1`).
+    pub cookies: Option<CookieSettings>,
+}
+
+/// Cookie mode, as read from `AUTHKIT_COOKIE_*` (see [`Settings::cookies`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CookieSettings {
+    /// Which tokens go in cookies.
+    pub tokens: CookieTokens,
+    /// The `SameSite` attribute.
+    pub same_site: SameSite,
+    /// Whether the cookies are `Secure`.
+    pub secure: bool,
 }
 
 impl fmt::Debug for Settings {
@@ -214,6 +230,7 @@ impl fmt::Debug for Settings {
             .field("prune_interval", &self.prune_interval)
             .field("session_retention", &self.session_retention)
             .field("event_retention", &self.event_retention)
+            .field("cookies", &self.cookies)
             .finish_non_exhaustive()
     }
 }
@@ -531,11 +548,13 @@ impl Settings {
             _ => Some(duration("AUTHKIT_PRUNE_INTERVAL", DEFAULT_PRUNE_INTERVAL)?)
                 .filter(|interval| interval.is_positive()),
         };
+        let cookies = cookie_settings(&get, &public_url)?;
         let defaults = PrunePolicy::default();
         let session_retention =
             duration("AUTHKIT_SESSION_RETENTION", defaults.session_retention())?;
         let event_retention = duration("AUTHKIT_EVENT_RETENTION", defaults.event_retention())?;
         Ok(Self {
+            cookies,
             metrics,
             route_prefix,
             route_prefix_all: flag("AUTHKIT_ROUTE_PREFIX_ALL")?,
@@ -597,6 +616,25 @@ impl Settings {
         .map_err(|e| match e.setting {
             "event_retention" => bad("AUTHKIT_EVENT_RETENTION", e.message),
             _ => bad("AUTHKIT_SESSION_RETENTION", e.message),
+        })
+    }
+
+    /// Cookie mode for [`HttpConfig::cookies`](authkit_core::http::HttpConfig::cookies), or
+    /// `None` when it is off: the public URL's origin is trusted for CSRF (besides the CORS
+    /// origins), and the CSRF key is derived from the HS256 secret, so instances sharing it
+    /// accept each other's tokens (random per process with an asymmetric key).
+    pub fn cookie_config(&self) -> Option<CookieConfig> {
+        let wanted = self.cookies?;
+        let csrf_key = match &self.jwt {
+            JwtSettings::Hs256 { secret, .. } => CsrfKey::derive(secret.expose().as_bytes()),
+            JwtSettings::Asymmetric { .. } => CsrfKey::random(),
+        };
+        Some(CookieConfig {
+            tokens: wanted.tokens,
+            secure: wanted.secure,
+            same_site: wanted.same_site,
+            trusted_origins: origin_of(&self.public_url).into_iter().collect(),
+            csrf_key,
         })
     }
 
@@ -724,6 +762,71 @@ fn pem_key(
     );
     JwtKey::from_private_pem(kid, algorithm, pem.expose().as_bytes())
         .map_err(|e| bad(variable, e.to_string()))
+}
+
+/// `AUTHKIT_COOKIE_MODE`, `AUTHKIT_COOKIE_SAMESITE` and `AUTHKIT_COOKIE_SECURE`.
+fn cookie_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    public_url: &str,
+) -> Result<Option<CookieSettings>, SettingsError> {
+    let lower = |name: &str| get(name).map(|v| v.trim().to_ascii_lowercase());
+    let tokens = match lower("AUTHKIT_COOKIE_MODE").as_deref() {
+        None | Some("" | "off") => return Ok(None),
+        Some("refresh") => CookieTokens::Refresh,
+        Some("all") => CookieTokens::RefreshAndAccess,
+        Some(other) => {
+            return Err(bad(
+                "AUTHKIT_COOKIE_MODE",
+                format!("{other:?}: use off, refresh or all"),
+            ));
+        }
+    };
+    let same_site = match lower("AUTHKIT_COOKIE_SAMESITE").as_deref() {
+        None | Some("" | "lax") => SameSite::Lax,
+        Some("strict") => SameSite::Strict,
+        Some("none") => SameSite::None,
+        Some(other) => {
+            return Err(bad(
+                "AUTHKIT_COOKIE_SAMESITE",
+                format!("{other:?}: use lax, strict or none"),
+            ));
+        }
+    };
+    let local_http = ["http://localhost", "http://127.0.0.1"].iter().any(|base| {
+        public_url
+            .strip_prefix(base)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+    });
+    let secure = match lower("AUTHKIT_COOKIE_SECURE").as_deref() {
+        None | Some("") => !local_http,
+        Some("1" | "true" | "yes" | "on") => true,
+        Some("0" | "false" | "no" | "off") => false,
+        Some(other) => {
+            return Err(bad(
+                "AUTHKIT_COOKIE_SECURE",
+                format!("{other:?} is not true or false"),
+            ));
+        }
+    };
+    if same_site == SameSite::None && !secure {
+        return Err(bad(
+            "AUTHKIT_COOKIE_SAMESITE",
+            "none needs secure cookies (browsers refuse SameSite=None without Secure): \
+             set AUTHKIT_COOKIE_SECURE=true and serve over https",
+        ));
+    }
+    Ok(Some(CookieSettings {
+        tokens,
+        same_site,
+        secure,
+    }))
+}
+
+/// The origin (`scheme://host[:port]`) of a URL, as a browser sends it in `Origin`.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
 }
 
 #[cfg(test)]
@@ -877,6 +980,94 @@ mod tests {
                 .metrics,
             None
         );
+    }
+
+    #[test]
+    fn cookie_mode_is_off_by_default_and_read_from_its_variables() {
+        assert_eq!(settings(&[]).unwrap().cookies, None);
+        assert!(settings(&[]).unwrap().cookie_config().is_none());
+        assert_eq!(
+            settings(&[("AUTHKIT_COOKIE_MODE", "off")]).unwrap().cookies,
+            None
+        );
+        // Plain http on localhost: not secure by default.
+        let dev = settings(&[("AUTHKIT_COOKIE_MODE", "refresh")]).unwrap();
+        assert_eq!(
+            dev.cookies,
+            Some(CookieSettings {
+                tokens: CookieTokens::Refresh,
+                same_site: SameSite::Lax,
+                secure: false,
+            })
+        );
+        let config = dev.cookie_config().unwrap();
+        assert_eq!(config.trusted_origins, ["http://localhost:8080"]);
+        assert_eq!(config.refresh_cookie_name(), "authkit_refresh");
+        let public = settings(&[
+            ("AUTHKIT_COOKIE_MODE", "ALL"),
+            ("AUTHKIT_COOKIE_SAMESITE", "strict"),
+            ("AUTHKIT_PUBLIC_URL", "https://example.com/app"),
+        ])
+        .unwrap();
+        assert_eq!(
+            public.cookies,
+            Some(CookieSettings {
+                tokens: CookieTokens::RefreshAndAccess,
+                same_site: SameSite::Strict,
+                secure: true,
+            })
+        );
+        assert_eq!(
+            public.cookie_config().unwrap().trusted_origins,
+            ["https://example.com"]
+        );
+        // A look-alike host is not localhost.
+        let lookalike = settings(&[
+            ("AUTHKIT_COOKIE_MODE", "refresh"),
+            ("AUTHKIT_PUBLIC_URL", "http://localhost.example.com"),
+        ])
+        .unwrap();
+        assert!(lookalike.cookies.unwrap().secure);
+        let told = settings(&[
+            ("AUTHKIT_COOKIE_MODE", "refresh"),
+            ("AUTHKIT_COOKIE_SECURE", "true"),
+        ])
+        .unwrap();
+        assert!(told.cookies.unwrap().secure);
+    }
+
+    #[test]
+    fn bad_cookie_settings_name_their_variable() {
+        for (vars, variable) in [
+            (
+                vec![("AUTHKIT_COOKIE_MODE", "sometimes")],
+                "AUTHKIT_COOKIE_MODE",
+            ),
+            (
+                vec![
+                    ("AUTHKIT_COOKIE_MODE", "refresh"),
+                    ("AUTHKIT_COOKIE_SAMESITE", "loose"),
+                ],
+                "AUTHKIT_COOKIE_SAMESITE",
+            ),
+            (
+                vec![
+                    ("AUTHKIT_COOKIE_MODE", "refresh"),
+                    ("AUTHKIT_COOKIE_SECURE", "maybe"),
+                ],
+                "AUTHKIT_COOKIE_SECURE",
+            ),
+            (
+                vec![
+                    ("AUTHKIT_COOKIE_MODE", "refresh"),
+                    ("AUTHKIT_COOKIE_SAMESITE", "none"),
+                ],
+                "AUTHKIT_COOKIE_SAMESITE",
+            ),
+        ] {
+            let err = settings(&vars).unwrap_err();
+            assert!(err.to_string().contains(variable), "{vars:?}: {err}");
+        }
     }
 
     #[test]

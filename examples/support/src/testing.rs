@@ -155,6 +155,21 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
             "AUTHKIT_ROUTE_PREFIX_ALL",
             options.route_prefix_all.to_string(),
         ),
+        (
+            "AUTHKIT_COOKIE_MODE",
+            options.cookie_mode.clone().unwrap_or_default(),
+        ),
+        (
+            "AUTHKIT_COOKIE_SAMESITE",
+            options.cookie_same_site.clone().unwrap_or_default(),
+        ),
+        (
+            "AUTHKIT_COOKIE_SECURE",
+            options
+                .cookie_secure
+                .map(|secure| secure.to_string())
+                .unwrap_or_default(),
+        ),
         // Scenarios see every row they made: no pruning task.
         ("AUTHKIT_PRUNE_INTERVAL", "off".to_owned()),
         ("AUTHKIT_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
