@@ -160,6 +160,8 @@ pub struct TargetOptions {
     /// Whether the cookies are `Secure` (default `None`: the app's default, which for the
     /// suite's `http://127.0.0.1` target is not secure).
     pub cookie_secure: Option<bool>,
+    /// Whether the pages of the mail links are served (default `false`).
+    pub hosted_pages: bool,
 }
 
 /// A running server, as [`App::start`] returns it.
@@ -338,7 +340,7 @@ mod tests {
                     .count()
             })
             .sum();
-        assert_eq!(listed, 97, "{names}");
+        assert_eq!(listed, 99, "{names}");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub(super) struct ApiInner {
     pub(super) openapi: Vec<u8>,
     pub(super) docs: Vec<u8>,
     pub(super) docs_policy: String,
+    pub(super) pages: Option<pages::Pages>,
 }
 
 impl HttpApi {
@@ -37,8 +38,13 @@ impl HttpApi {
             config.openapi_extension.as_ref(),
             config.cookies.is_some(),
         );
+        let pages = config
+            .hosted_pages
+            .as_ref()
+            .map(|t| pages::Pages::render(t, &config.prefix, config.root_prefix()));
         Self {
             inner: std::sync::Arc::new(ApiInner {
+                pages,
                 limiter: RateLimiter::new(config.ip_rate_limit),
                 auth,
                 config,
@@ -93,7 +99,11 @@ impl HttpApi {
     /// [`HttpConfig::root_routes_under_prefix`] puts them).
     pub fn paths(&self) -> Vec<PathRoutes> {
         let config = &self.inner.config;
-        Route::paths_within(&config.prefix, config.root_prefix())
+        let mut paths = Route::paths_within(&config.prefix, config.root_prefix());
+        if self.inner.pages.is_none() {
+            paths.retain(|path| !path.routes.iter().any(|(_, r)| r.is_hosted_page()));
+        }
+        paths
     }
 
     /// The client's IP for a request from `peer` (trusted proxies considered).
@@ -633,6 +643,13 @@ impl HttpApi {
             }
             Route::DocsScript => openapi::asset(openapi::Asset::Script),
             Route::DocsStyle => openapi::asset(openapi::Asset::Style),
+            Route::VerifyEmailPage
+            | Route::ResetPasswordPage
+            | Route::PagesScript
+            | Route::PagesStyle => match &self.inner.pages {
+                Some(pages) => pages.answer(route),
+                None => HttpResponse::from_error(&AuthError::NotFound),
+            },
         })
     }
 

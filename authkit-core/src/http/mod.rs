@@ -18,6 +18,7 @@ pub mod cookies;
 pub mod csrf;
 mod headers;
 mod openapi;
+mod pages;
 mod rate_limit;
 mod route;
 #[cfg(test)]
@@ -47,6 +48,7 @@ pub use cookies::{
     joined_cookie_text,
 };
 pub use headers::{bearer_token, header_text, joined_header_text};
+pub use pages::{PAGES_POLICY, PageTemplates};
 pub use rate_limit::RateLimiter;
 pub use route::{Access, Method, PathRoutes, RateLimit, Route, Scope};
 pub use wire::{API_POLICY, HttpRequest, HttpResponse};
@@ -92,6 +94,10 @@ pub struct HttpConfig {
     /// the `Authorization` header): the refresh token, and optionally the access token, in
     /// authkit's `HttpOnly` cookies, with CSRF protection. See [`cookies`] and [`csrf`].
     pub cookies: Option<CookieConfig>,
+    /// The pages the links in authkit's mails open (`/verify-email`, `/reset-password`), for
+    /// a service without a front end of its own (default `None`: not served, the links then
+    /// need pages of the application's). See [`PageTemplates`].
+    pub hosted_pages: Option<PageTemplates>,
 }
 
 impl HttpConfig {
@@ -116,6 +122,7 @@ impl Default for HttpConfig {
             cors_origins: Vec::new(),
             root_routes_under_prefix: false,
             cookies: None,
+            hosted_pages: None,
         }
     }
 }

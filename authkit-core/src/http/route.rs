@@ -288,6 +288,10 @@ route_table! {
     Docs => Get "/docs", Root, Public, Unlimited, listed("Swagger UI", "docs", None, (200, None), &[]);
     DocsScript => Get "/docs/swagger-ui-bundle.js", Root, Public, Unlimited, unlisted();
     DocsStyle => Get "/docs/swagger-ui.css", Root, Public, Unlimited, unlisted();
+    VerifyEmailPage => Get "/verify-email", Root, Public, Unlimited, unlisted();
+    ResetPasswordPage => Get "/reset-password", Root, Public, Unlimited, unlisted();
+    PagesScript => Get "/pages/authkit-pages.js", Root, Public, Unlimited, unlisted();
+    PagesStyle => Get "/pages/authkit-pages.css", Root, Public, Unlimited, unlisted();
 }
 
 impl Route {
@@ -324,6 +328,18 @@ impl Route {
             Route::Docs | Route::DocsScript | Route::DocsStyle => swagger_ui,
             _ => true,
         }
+    }
+
+    /// Whether this is one of the hosted pages (or their files), served only when
+    /// [`HttpConfig::hosted_pages`](super::HttpConfig::hosted_pages) is set.
+    pub const fn is_hosted_page(self) -> bool {
+        matches!(
+            self,
+            Route::VerifyEmailPage
+                | Route::ResetPasswordPage
+                | Route::PagesScript
+                | Route::PagesStyle
+        )
     }
 
     /// The full path template under `prefix`, the root routes at the root.

@@ -201,3 +201,61 @@ pub async fn a_route_prefix_moves_every_route_but_the_jwks(target: Target) {
     }
     assert!(paths.contains_key("/.well-known/jwks.json"));
 }
+
+/// The pages the mail links open are served as HTML under their strict policy (their own
+/// script and style only, no framing), name the API relative to themselves, and their script
+/// and style are served; nothing of them is inline.
+///
+/// Runs with [`options::hosted_pages`](super::options::hosted_pages).
+pub async fn the_mail_link_pages_are_served_under_a_strict_policy(target: Target) {
+    let api = Api::new(target);
+    for (path, marker) in [
+        ("/verify-email", r#"data-page="verify-email""#),
+        ("/reset-password", r#"data-page="reset-password""#),
+    ] {
+        let answer = send(api.get(path)).await;
+        answer.assert_status(200);
+        assert_eq!(
+            answer.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        assert_eq!(
+            answer.header("content-security-policy"),
+            Some(authkit_core::http::PAGES_POLICY)
+        );
+        assert_eq!(answer.header("x-frame-options"), Some("DENY"));
+        assert_eq!(answer.header("referrer-policy"), Some("no-referrer"));
+        let html = answer.text();
+        assert!(html.contains(marker), "{html}");
+        assert!(html.contains(r#"data-api="auth/""#), "{html}");
+        assert_eq!(html.matches("<script").count(), 1, "{html}");
+        assert!(html.contains(r#"<script src="pages/authkit-pages.js" defer></script>"#));
+        assert!(!html.contains("style="), "{html}");
+    }
+    let script = send(api.get("/pages/authkit-pages.js")).await;
+    script.assert_status(200);
+    assert_eq!(
+        script.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert!(script.text().contains("password-reset/confirm"));
+    let style = send(api.get("/pages/authkit-pages.css")).await;
+    style.assert_status(200);
+    assert_eq!(
+        style.header("content-type"),
+        Some("text/css; charset=utf-8")
+    );
+}
+
+/// Without hosted pages (the library's default) their paths are not served.
+pub async fn the_mail_link_pages_are_not_served_unless_configured(target: Target) {
+    let api = Api::new(target);
+    for path in [
+        "/verify-email",
+        "/reset-password",
+        "/pages/authkit-pages.js",
+        "/pages/authkit-pages.css",
+    ] {
+        send(api.get(path)).await.assert_status(404);
+    }
+}

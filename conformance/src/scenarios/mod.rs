@@ -152,6 +152,14 @@ pub mod options {
         }
     }
 
+    /// The pages of the mail links served.
+    pub fn hosted_pages() -> TargetOptions {
+        TargetOptions {
+            hosted_pages: true,
+            ..TargetOptions::default()
+        }
+    }
+
     /// The prefix of [`prefixed`].
     pub const PREFIX: &str = "/api/v1/auth";
 

@@ -111,6 +111,9 @@ pub async fn build_with(
         password_grant: settings.password_grant,
         cors_origins: settings.cors_origins.clone(),
         cookies: settings.cookie_config(),
+        hosted_pages: settings
+            .hosted_pages
+            .then(authkit_core::http::PageTemplates::default),
         ..HttpConfig::default()
     };
     Ok(App {

@@ -186,6 +186,9 @@ pub struct Settings {
     /// `strict`; `none`, which needs secure cookies) and `AUTHKIT_COOKIE_SECURE` (default true,
     /// false when `AUTHKIT_PUBLIC_URL` is plain http on `localhost` or `127.0.0.1`).
     pub cookies: Option<CookieSettings>,
+    /// `AUTHKIT_HOSTED_PAGES` (default true in the example apps): serve the pages the mail
+    /// links open (`/verify-email`, `/reset-password`).
+    pub hosted_pages: bool,
 }
 
 /// Cookie mode, as read from `AUTHKIT_COOKIE_*` (see [`Settings::cookies`]).
@@ -227,6 +230,7 @@ impl fmt::Debug for Settings {
             .field("metrics", &self.metrics)
             .field("route_prefix", &self.route_prefix)
             .field("route_prefix_all", &self.route_prefix_all)
+            .field("hosted_pages", &self.hosted_pages)
             .field("prune_interval", &self.prune_interval)
             .field("session_retention", &self.session_retention)
             .field("event_retention", &self.event_retention)
@@ -558,6 +562,10 @@ impl Settings {
             metrics,
             route_prefix,
             route_prefix_all: flag("AUTHKIT_ROUTE_PREFIX_ALL")?,
+            hosted_pages: match get("AUTHKIT_HOSTED_PAGES") {
+                None => true,
+                Some(_) => flag("AUTHKIT_HOSTED_PAGES")?,
+            },
             bind,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://authkit.db?mode=rwc".into()),
@@ -939,6 +947,7 @@ mod tests {
             ("AUTHKIT_ROUTE_PREFIX", "/"),
             ("AUTHKIT_ROUTE_PREFIX", "/api/auth?x"),
             ("AUTHKIT_ROUTE_PREFIX_ALL", "everything"),
+            ("AUTHKIT_HOSTED_PAGES", "sometimes"),
         ] {
             assert_eq!(settings(&[(var, value)]).unwrap_err().variable, var);
         }
@@ -972,6 +981,9 @@ mod tests {
         );
         assert_eq!(s.route_prefix, "/api/v1/auth");
         assert!(!s.route_prefix_all);
+        assert!(s.hosted_pages);
+        let off = settings(&[("AUTHKIT_HOSTED_PAGES", "false")]).unwrap();
+        assert!(!off.hosted_pages);
         let all = settings(&[("AUTHKIT_ROUTE_PREFIX_ALL", "true")]).unwrap();
         assert!(all.route_prefix_all);
         assert_eq!(

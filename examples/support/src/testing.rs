@@ -170,6 +170,7 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
                 .map(|secure| secure.to_string())
                 .unwrap_or_default(),
         ),
+        ("AUTHKIT_HOSTED_PAGES", options.hosted_pages.to_string()),
         // Scenarios see every row they made: no pruning task.
         ("AUTHKIT_PRUNE_INTERVAL", "off".to_owned()),
         ("AUTHKIT_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
