@@ -6,6 +6,7 @@ token leaves the address bar, and the pages break none of their Content-Security
 Usage: python mail_pages.py APP_BINARY SCREENSHOT_DIR
 """
 
+import contextlib
 import json
 import os
 import re
@@ -64,9 +65,10 @@ def wait_for_link(log_path, kind, seen):
     raise AssertionError(f"no {kind} link in the mail log")
 
 
-def main():
-    binary, shots = sys.argv[1], sys.argv[2]
-    os.makedirs(shots, exist_ok=True)
+@contextlib.contextmanager
+def start_app(binary, extra_env=None):
+    """Runs `binary` on a free port with a fresh SQLite file and its mail in its log; yields
+    (base URL, log path) once it answers, and stops it afterwards."""
     work = tempfile.mkdtemp()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -79,6 +81,7 @@ def main():
         "AUTHKIT_JWT_SECRET": "browser-test-secret-of-at-least-32-bytes",
         "AUTHKIT_IP_RATE_LIMIT": "0",
         "RUST_LOG": "info",
+        **(extra_env or {}),
     }
     with open(log_path, "w") as log:
         app = subprocess.Popen([binary], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -92,10 +95,17 @@ def main():
             time.sleep(0.1)
         else:
             raise AssertionError("the app did not start")
-        run(base, log_path, shots)
+        yield base, log_path
     finally:
         app.kill()
         app.wait()
+
+
+def main():
+    binary, shots = sys.argv[1], sys.argv[2]
+    os.makedirs(shots, exist_ok=True)
+    with start_app(binary) as (base, log_path):
+        run(base, log_path, shots)
     print("mail pages in Chromium: 6 checks passed")
 
 
