@@ -131,7 +131,7 @@ fn extract<T: 'static>(
         Ok(service) => service,
         Err(rejection) => return Either::Left(ready(Err(rejection))),
     };
-    let cookie = cookies(req.headers());
+    let cookie = cookies(service, req.headers());
     if let Some(result) = service.authenticate_request_now(&credentials(req, cookie.as_deref())) {
         let user = result.map(AuthUser).map_err(Rejection);
         return Either::Left(ready(user.and_then(then)));
@@ -167,7 +167,7 @@ impl FromRequest for OptionalAuthUser {
             Ok(service) => service,
             Err(rejection) => return Either::Left(ready(Err(rejection))),
         };
-        let cookie = cookies(req.headers());
+        let cookie = cookies(service, req.headers());
         if !service.presents_credentials(&credentials(req, cookie.as_deref())) {
             return Either::Left(ready(Ok(Self(None))));
         }

@@ -89,7 +89,7 @@ where
                 Err(rejection) => return refuse(req, rejection.into_inner()),
             };
             let http = req.request().clone();
-            let cookie = cookies(http.headers());
+            let cookie = cookies(&api, http.headers());
             let user = match authenticate(&api, &credentials(&http, cookie.as_deref())).await {
                 Ok(user) => user,
                 Err(rejection) => return refuse(req, rejection.into_inner()),

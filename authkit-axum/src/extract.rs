@@ -41,7 +41,7 @@ pub(crate) fn api(parts: &Parts) -> Result<&HttpApi, HttpResponse> {
 
 pub(crate) async fn authenticate(parts: &Parts) -> Result<AuthUser, HttpResponse> {
     let api = api(parts)?;
-    let cookie = cookies(&parts.headers);
+    let cookie = cookies(api, &parts.headers);
     let credentials = credentials(parts, cookie.as_deref());
     // Stateless checks need no I/O: answer without entering the store-checking future.
     let principal = match api.authenticate_request_now(&credentials) {
@@ -83,7 +83,7 @@ impl<S: Send + Sync> FromRequestParts<S> for OptionalAuthUser {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let api = api(parts).map_err(into_response)?;
-        let cookie = cookies(&parts.headers);
+        let cookie = cookies(api, &parts.headers);
         if parts.headers.contains_key(header::AUTHORIZATION)
             || api.presents_credentials(&credentials(parts, cookie.as_deref()))
         {

@@ -141,7 +141,7 @@ async fn handle(api: &HttpApi, route: Route, request: Request) -> Response {
     };
     let headers = &parts.headers;
     let forwarded_for = joined(headers, "x-forwarded-for");
-    let cookie = cookies(headers);
+    let cookie = cookies(api, headers);
     let path_id = parts.uri.path().rsplit('/').next();
     let request = HttpRequest {
         path_id,
@@ -167,8 +167,12 @@ pub(crate) fn text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
         .and_then(|v| authkit_core::http::header_text(v.as_bytes()))
 }
 
-/// The `Cookie` header(s), joined; read by core in cookie mode only.
-pub(crate) fn cookies(headers: &HeaderMap) -> Option<String> {
+/// The `Cookie` header(s), joined, when `api` reads cookies (cookie mode); otherwise `None`
+/// without touching them, so a browser's cookies cost nothing on the bearer path.
+pub(crate) fn cookies(api: &HttpApi, headers: &HeaderMap) -> Option<String> {
+    if !api.reads_cookies() {
+        return None;
+    }
     authkit_core::http::joined_cookie_text(
         headers.get_all(header::COOKIE).iter().map(|v| v.as_bytes()),
     )

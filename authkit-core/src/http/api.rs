@@ -164,6 +164,12 @@ impl HttpApi {
         })
     }
 
+    /// Whether this API reads cookies at all (cookie mode is on): an adapter need not collect
+    /// the `Cookie` header otherwise.
+    pub fn reads_cookies(&self) -> bool {
+        self.inner.config.cookies.is_some()
+    }
+
     /// Whether a request presents credentials [`authenticate_request`](Self::authenticate_request)
     /// would read: an `Authorization` header, or the access cookie in cookie mode. What the
     /// optional extractors ask before treating a request as anonymous.
