@@ -205,7 +205,7 @@ pub async fn trace_requests(
             let route = res
                 .request()
                 .match_pattern()
-                .unwrap_or_else(|| UNMATCHED.to_owned());
+                .unwrap_or_else(|| telemetry::UNMATCHED_ROUTE.to_owned());
             let status = res.status().as_u16();
             span.record("route", route.as_str());
             telemetry::finish_request(&span, &method, &route, status, elapsed);
@@ -216,18 +216,14 @@ pub async fn trace_requests(
         }
         Err(err) => {
             let status = err.as_response_error().status_code().as_u16();
-            span.record("route", UNMATCHED);
-            telemetry::finish_request(&span, &method, UNMATCHED, status, elapsed);
+            span.record("route", telemetry::UNMATCHED_ROUTE);
+            telemetry::finish_request(&span, &method, telemetry::UNMATCHED_ROUTE, status, elapsed);
             Err(err)
         }
     }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static(telemetry::REQUEST_ID_HEADER);
-
-/// The route label of a request no route matched (a 404): never the raw path, which would
-/// give every scanner's guess a metric of its own.
-const UNMATCHED: &str = "unmatched";
 
 /// Writes an [`HttpResponse`] as an actix-web response.
 pub fn into_response(response: HttpResponse) -> ActixResponse {

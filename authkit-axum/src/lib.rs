@@ -212,7 +212,7 @@ pub async fn trace_requests(mut request: Request, next: axum::middleware::Next) 
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or(UNMATCHED, MatchedPath::as_str)
+        .map_or(telemetry::UNMATCHED_ROUTE, MatchedPath::as_str)
         .to_owned();
     let span = telemetry::request_span(&method, Some(&route), &id);
     request.extensions_mut().insert(id.clone());
@@ -226,10 +226,6 @@ pub async fn trace_requests(mut request: Request, next: axum::middleware::Next) 
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static(telemetry::REQUEST_ID_HEADER);
-
-/// The route label of a request no route matched (a 404): never the raw path, which would
-/// give every scanner's guess a metric of its own.
-const UNMATCHED: &str = "unmatched";
 
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in
 /// flight. Each request carries its peer address ([`ConnectInfo`]), which authkit reads for the

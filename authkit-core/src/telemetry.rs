@@ -170,6 +170,10 @@ pub(crate) fn permit_released(worked: Duration) {
     gauge!(names::HASH_PERMITS_IN_USE).decrement(1.0);
 }
 
+/// The route label of a request no route matched (a 404): never the raw path, which would
+/// give every scanner's guess a metric of its own.
+pub const UNMATCHED_ROUTE: &str = "unmatched";
+
 /// The header a request id travels in, both ways.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 

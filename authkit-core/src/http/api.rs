@@ -350,14 +350,10 @@ impl HttpApi {
         &self,
         authorization: Option<&str>,
     ) -> Option<Result<Principal, HttpResponse>> {
-        let token = match bearer_token(authorization) {
-            Ok(token) => token,
-            Err(err) => return Some(Err(HttpResponse::from_error(&err))),
-        };
-        self.inner.auth.authenticate_now(token).map(|result| {
-            result
-                .map(Self::noted)
-                .map_err(|e| HttpResponse::from_error(&e))
+        // Without a cookie, a request is authenticated by its `Authorization` header alone.
+        self.authenticate_request_now(&RequestCredentials {
+            authorization,
+            ..RequestCredentials::default()
         })
     }
 
