@@ -12,8 +12,9 @@ use time::{Duration, OffsetDateTime};
 use crate::model::{PasswordHash, Role, Session, SessionId, User, UserId};
 use crate::store::{
     CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore, PruneStore, PruneTarget,
-    RefreshFamily, RevocationRecord, RevocationStore, Revoked, Rotation, SessionRevocation,
-    SessionStore, Store, StoreError, ThrottleStore, UniqueField, UserQuery, UserStore, UserUpdate,
+    RefreshFamily, RevocationRecord, RevocationStore, Revoked, Rotation, SecondFactorStore,
+    SessionRevocation, SessionStore, Store, StoreError, ThrottleStore, TotpCredential, UniqueField,
+    UserQuery, UserStore, UserUpdate,
 };
 use crate::token::{RefreshKey, RefreshSelector, TokenHash};
 
@@ -26,6 +27,9 @@ struct State {
     login_failures: HashMap<String, LoginFailures>,
     revocations: Vec<RevocationRecord>,
     last_seq: i64,
+    totp: HashMap<UserId, TotpCredential>,
+    /// Each user's recovery codes: digest and when it was used.
+    recovery_codes: HashMap<UserId, Vec<(TokenHash, Option<OffsetDateTime>)>>,
 }
 
 /// A session's refresh tokens, as SQL stores keep them in its row.
@@ -292,6 +296,8 @@ impl UserStore for MemoryStore {
         } = &mut *state;
         refresh.retain(|_, r| sessions.contains_key(&r.session_id));
         state.one_time_tokens.retain(|_, t| t.token.user_id != id);
+        state.totp.remove(&id);
+        state.recovery_codes.remove(&id);
         Ok(true)
     }
 
@@ -630,4 +636,114 @@ impl PruneStore for MemoryStore {
 }
 
 #[async_trait]
+#[async_trait]
+impl SecondFactorStore for MemoryStore {
+    async fn totp(&self, user_id: UserId) -> Result<Option<TotpCredential>, StoreError> {
+        Ok(self.lock().totp.get(&user_id).cloned())
+    }
+
+    async fn begin_totp(&self, credential: &TotpCredential) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        if !state.users.contains_key(&credential.user_id) {
+            return Err(StoreError::Backend("no such user".into()));
+        }
+        match state.totp.get(&credential.user_id) {
+            Some(existing) if existing.confirmed_at.is_some() => Ok(false),
+            _ => {
+                let pending = TotpCredential {
+                    confirmed_at: None,
+                    last_used_step: None,
+                    ..credential.clone()
+                };
+                state.totp.insert(credential.user_id, pending);
+                Ok(true)
+            }
+        }
+    }
+
+    async fn confirm_totp(
+        &self,
+        user_id: UserId,
+        sealed_secret: &[u8],
+        step: i64,
+        recovery_codes: &[TokenHash],
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        match state.totp.get_mut(&user_id) {
+            Some(pending)
+                if pending.confirmed_at.is_none() && pending.sealed_secret == sealed_secret =>
+            {
+                pending.confirmed_at = Some(now);
+                pending.last_used_step = Some(step);
+            }
+            _ => return Ok(false),
+        }
+        let codes = recovery_codes.iter().map(|code| (*code, None)).collect();
+        state.recovery_codes.insert(user_id, codes);
+        Ok(true)
+    }
+
+    async fn use_totp_step(&self, user_id: UserId, step: i64) -> Result<bool, StoreError> {
+        match self.lock().totp.get_mut(&user_id) {
+            Some(credential)
+                if credential.confirmed_at.is_some()
+                    && credential.last_used_step.is_none_or(|last| last < step) =>
+            {
+                credential.last_used_step = Some(step);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        user_id: UserId,
+        codes: &[TokenHash],
+        _now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let codes = codes.iter().map(|code| (*code, None)).collect();
+        self.lock().recovery_codes.insert(user_id, codes);
+        Ok(())
+    }
+
+    async fn use_recovery_code(
+        &self,
+        user_id: UserId,
+        code: &TokenHash,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let unused = state
+            .recovery_codes
+            .get_mut(&user_id)
+            .and_then(|codes| codes.iter_mut().find(|(hash, used)| hash == code && used.is_none()));
+        Ok(match unused {
+            Some((_, used)) => {
+                *used = Some(now);
+                true
+            }
+            None => false,
+        })
+    }
+
+    async fn recovery_codes_left(&self, user_id: UserId) -> Result<u32, StoreError> {
+        let state = self.lock();
+        let left = state.recovery_codes.get(&user_id).map_or(0, |codes| {
+            codes.iter().filter(|(_, used)| used.is_none()).count()
+        });
+        Ok(u32::try_from(left).unwrap_or(u32::MAX))
+    }
+
+    async fn remove_second_factors(&self, user_id: UserId) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        state.recovery_codes.remove(&user_id);
+        Ok(state
+            .totp
+            .remove(&user_id)
+            .is_some_and(|credential| credential.confirmed_at.is_some()))
+    }
+}
+
 impl Store for MemoryStore {}

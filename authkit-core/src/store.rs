@@ -1,8 +1,8 @@
 //! The storage traits: what a backend must do, and the atomicity each method promises.
 //!
 //! Flows reach storage only through these traits. A backend implements [`UserStore`],
-//! [`SessionStore`], [`OneTimeTokenStore`], [`ThrottleStore`], [`RevocationStore`] and
-//! [`PruneStore`], then [`Store`] to tie them together. Every "exactly one winner" promise below must hold across processes sharing one
+//! [`SessionStore`], [`OneTimeTokenStore`], [`ThrottleStore`], [`RevocationStore`],
+//! [`PruneStore`] and [`SecondFactorStore`], then [`Store`] to tie them together. Every "exactly one winner" promise below must hold across processes sharing one
 //! database: implement it as one conditional `UPDATE`/`DELETE` checked by its affected row count,
 //! never as a read followed by a write.
 //!
@@ -61,6 +61,9 @@ pub enum TokenPurpose {
     PasswordReset,
     /// Proves control of a new address and switches the account to it.
     ChangeEmail,
+    /// A sign-in whose password was right and whose second factor is still owed: the challenge
+    /// the second step presents. Consumed when that step succeeds.
+    MfaChallenge,
 }
 
 impl TokenPurpose {
@@ -70,6 +73,7 @@ impl TokenPurpose {
             Self::VerifyEmail => "verify_email",
             Self::PasswordReset => "password_reset",
             Self::ChangeEmail => "change_email",
+            Self::MfaChallenge => "mfa_challenge",
         }
     }
 
@@ -79,6 +83,7 @@ impl TokenPurpose {
             "verify_email" => Some(Self::VerifyEmail),
             "password_reset" => Some(Self::PasswordReset),
             "change_email" => Some(Self::ChangeEmail),
+            "mfa_challenge" => Some(Self::MfaChallenge),
             _ => None,
         }
     }
@@ -235,7 +240,7 @@ pub trait UserStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<Option<User>, StoreError>;
 
-    /// Deletes the user with their sessions, refresh tokens and one-time tokens, recording a
+    /// Deletes the user with their sessions, refresh tokens, one-time tokens and second factors, recording a
     /// [`Revoked::Account`] record in the same transaction.
     /// `false` when there was no such user.
     async fn delete_user(&self, id: UserId, now: OffsetDateTime) -> Result<bool, StoreError>;
@@ -480,10 +485,100 @@ pub trait PruneStore: Send + Sync {
     ) -> Result<u64, StoreError>;
 }
 
+/// A user's TOTP authenticator (RFC 6238), as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TotpCredential {
+    /// The account.
+    pub user_id: UserId,
+    /// The shared secret, sealed by the flows with the configured key (a version byte, the
+    /// nonce and the AES-256-GCM ciphertext). Opaque to stores: they keep and compare bytes.
+    pub sealed_secret: Vec<u8>,
+    /// When the enrolment started.
+    pub created_at: OffsetDateTime,
+    /// When a first code confirmed it; `None` while the enrolment is pending (it then protects
+    /// nothing).
+    pub confirmed_at: Option<OffsetDateTime>,
+    /// The last time step (Unix time / 30 s) whose code was accepted: no code of this step or
+    /// an earlier one is accepted again.
+    pub last_used_step: Option<i64>,
+}
+
+impl std::fmt::Debug for TotpCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpCredential")
+            .field("user_id", &self.user_id)
+            .field("sealed_secret", &"[redacted]")
+            .field("created_at", &self.created_at)
+            .field("confirmed_at", &self.confirmed_at)
+            .field("last_used_step", &self.last_used_step)
+            .finish()
+    }
+}
+
+/// Second factors: a TOTP authenticator per user and their single-use recovery codes (stored
+/// as SHA-256 digests, like one-time tokens). Deleting a user deletes both.
+#[async_trait]
+pub trait SecondFactorStore: Send + Sync {
+    /// The user's authenticator, confirmed or pending.
+    async fn totp(&self, user_id: UserId) -> Result<Option<TotpCredential>, StoreError>;
+
+    /// Stores a pending (unconfirmed) authenticator, replacing a pending one. Returns `false`
+    /// and changes nothing when the user has a confirmed one.
+    async fn begin_totp(&self, credential: &TotpCredential) -> Result<bool, StoreError>;
+
+    /// Confirms the user's pending authenticator if its sealed secret is `sealed_secret`
+    /// (a concurrent re-enrolment did not replace it), records `step` as its last used step,
+    /// and replaces the user's recovery codes with `recovery_codes`, in one transaction.
+    /// `false` (nothing changed) when there is no such pending authenticator.
+    async fn confirm_totp(
+        &self,
+        user_id: UserId,
+        sealed_secret: &[u8],
+        step: i64,
+        recovery_codes: &[TokenHash],
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Records `step` as used if the user has a confirmed authenticator whose last used step
+    /// is below it (or none). Of N concurrent calls with one step, exactly one returns `true`:
+    /// one conditional update.
+    async fn use_totp_step(&self, user_id: UserId, step: i64) -> Result<bool, StoreError>;
+
+    /// Replaces every recovery code of the user (used or not) with `codes`, in one transaction.
+    async fn replace_recovery_codes(
+        &self,
+        user_id: UserId,
+        codes: &[TokenHash],
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Marks the user's unused recovery code with this digest used. Of N concurrent calls
+    /// with one code, exactly one returns `true`.
+    async fn use_recovery_code(
+        &self,
+        user_id: UserId,
+        code: &TokenHash,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// How many of the user's recovery codes are unused.
+    async fn recovery_codes_left(&self, user_id: UserId) -> Result<u32, StoreError>;
+
+    /// Deletes the user's authenticator (confirmed or pending) and recovery codes, in one
+    /// transaction; whether there was a confirmed authenticator.
+    async fn remove_second_factors(&self, user_id: UserId) -> Result<bool, StoreError>;
+}
+
 /// Everything a flow needs from storage.
 #[async_trait]
 pub trait Store:
-    UserStore + SessionStore + OneTimeTokenStore + ThrottleStore + RevocationStore + PruneStore
+    UserStore
+    + SessionStore
+    + OneTimeTokenStore
+    + ThrottleStore
+    + RevocationStore
+    + PruneStore
+    + SecondFactorStore
 {
     /// Checks the backend answers (readiness). The default always succeeds.
     async fn ping(&self) -> Result<(), StoreError> {
