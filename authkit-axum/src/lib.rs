@@ -142,7 +142,7 @@ async fn handle(api: &HttpApi, route: Route, request: Request) -> Response {
     let headers = &parts.headers;
     let forwarded_for = joined(headers, "x-forwarded-for");
     let cookie = cookies(api, headers);
-    let path_id = parts.uri.path().rsplit('/').next();
+    let path_id = route.id_in(parts.uri.path());
     let request = HttpRequest {
         path_id,
         query: parts.uri.query(),

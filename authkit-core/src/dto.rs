@@ -224,6 +224,89 @@ impl fmt::Debug for TokenPair {
     }
 }
 
+/// `POST /auth/login/mfa`: the challenge a right password was answered with, and a code.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MfaLoginRequest {
+    /// The `mfa_challenge` of the `mfa_required` answer.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
+    pub challenge: SecretString,
+    /// A six-digit TOTP code, or one of the recovery codes (`xxxx-xxxx-xxxx`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
+    pub code: SecretString,
+}
+
+/// `POST /auth/mfa/totp/confirm`: the first code of the new authenticator.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TotpCodeRequest {
+    /// A six-digit TOTP code.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
+    pub code: SecretString,
+}
+
+/// `DELETE /auth/mfa/totp` and `POST /auth/mfa/recovery-codes`: proof that the caller is the
+/// owner, by exactly one of the password and a second-factor code.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SecondFactorProof {
+    /// The current password…
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Password))]
+    pub password: Option<SecretString>,
+    /// …or a TOTP code or recovery code.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Password))]
+    pub code: Option<SecretString>,
+}
+
+/// The answer to `POST /auth/mfa/totp/enroll`: what the authenticator app needs. `Debug` hides
+/// both.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpEnrollment {
+    /// The shared secret in base32, to type in.
+    pub secret: String,
+    /// The `otpauth://totp/…` URI, to show as a QR code.
+    pub otpauth_uri: String,
+}
+
+impl fmt::Debug for TotpEnrollment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TotpEnrollment { secret: [redacted], otpauth_uri: [redacted] }")
+    }
+}
+
+/// Recovery codes, shown once: the answer to confirming an authenticator and to asking for new
+/// codes. `Debug` hides them.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecoveryCodes {
+    /// Ten single-use codes (`xxxx-xxxx-xxxx`).
+    pub recovery_codes: Vec<String>,
+}
+
+impl fmt::Debug for RecoveryCodes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RecoveryCodes([{} redacted])", self.recovery_codes.len())
+    }
+}
+
+/// `GET /auth/mfa`: the caller's second factors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MfaStatus {
+    /// Whether a confirmed authenticator protects sign-ins.
+    pub totp_enabled: bool,
+    /// Whether an enrolment was started and awaits its first code.
+    pub totp_pending: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: u32,
+}
+
 /// A user as the wire shows it: never the hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

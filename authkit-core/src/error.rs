@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::policy::{PasswordCheckError, PolicyViolation};
+use crate::secret::SecretString;
 use crate::store::StoreError;
 
 /// A rejected setting.
@@ -109,6 +110,22 @@ error_codes! {
         403,
         "The CSRF token is missing or invalid"
     ),
+    /// The password was right and the account has a second factor: the problem carries an
+    /// `mfa_challenge` to complete with `POST {prefix}/login/mfa` (401). On the OAuth2 token
+    /// endpoint this is the `error` of a 400 (an RFC 6749 8.5 extension).
+    MfaRequired = ("mfa_required", 401, "A second factor is required"),
+    /// The TOTP or recovery code is wrong, was already used, or the account has none (401).
+    InvalidMfaCode = ("invalid_mfa_code", 401, "Invalid second-factor code"),
+    /// The sign-in challenge is unknown, expired or used: sign in again (401).
+    InvalidMfaChallenge = (
+        "invalid_mfa_challenge",
+        401,
+        "The sign-in challenge is invalid or expired"
+    ),
+    /// The account already has a confirmed authenticator (409).
+    MfaAlreadyEnabled = ("mfa_already_enabled", 409, "A second factor is already enabled"),
+    /// The account has no confirmed authenticator (or, to confirm, no enrolment started) (409).
+    MfaNotEnabled = ("mfa_not_enabled", 409, "No second factor is enabled"),
     /// The resource does not exist, or is not the caller's (404).
     NotFound = ("not_found", 404, "Not found"),
     /// The path exists but does not serve this method; `Allow` lists those it does (405).
@@ -214,6 +231,21 @@ pub enum AuthError {
     /// Cookie mode: a cookie-authenticated, state-changing request without a valid CSRF token.
     #[error("cross-site request refused: CSRF token missing or invalid")]
     CsrfTokenMissingOrInvalid,
+    /// The password was right; a second factor must complete the sign-in.
+    #[error("a second factor is required")]
+    MfaRequired(MfaChallenge),
+    /// A wrong, used or missing second-factor code.
+    #[error("invalid second-factor code")]
+    InvalidMfaCode,
+    /// The sign-in challenge is unknown, expired or used.
+    #[error("invalid or expired sign-in challenge")]
+    InvalidMfaChallenge,
+    /// The account already has a confirmed authenticator.
+    #[error("a second factor is already enabled")]
+    MfaAlreadyEnabled,
+    /// The account has no (confirmed, or for confirmation pending) authenticator.
+    #[error("no second factor is enabled: {0}")]
+    MfaNotEnabled(&'static str),
     /// A storage failure.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -251,6 +283,11 @@ impl AuthError {
             Self::NotFound => ErrorCode::NotFound,
             Self::CsrfOriginRefused => ErrorCode::CsrfOriginRefused,
             Self::CsrfTokenMissingOrInvalid => ErrorCode::CsrfTokenMissingOrInvalid,
+            Self::MfaRequired(_) => ErrorCode::MfaRequired,
+            Self::InvalidMfaCode => ErrorCode::InvalidMfaCode,
+            Self::InvalidMfaChallenge => ErrorCode::InvalidMfaChallenge,
+            Self::MfaAlreadyEnabled => ErrorCode::MfaAlreadyEnabled,
+            Self::MfaNotEnabled(_) => ErrorCode::MfaNotEnabled,
             Self::Store(StoreError::Unavailable(_)) | Self::PasswordCheckUnavailable(_) => {
                 ErrorCode::Unavailable
             }
@@ -301,6 +338,15 @@ impl AuthError {
             Self::TooManyAttempts { retry_after } | Self::TooManyRequests { retry_after } => Some(
                 format!("retry in {} seconds", retry_after_secs(*retry_after)),
             ),
+            Self::MfaNotEnabled(why) => Some((*why).to_owned()),
+            Self::MfaRequired(challenge) => {
+                let mut problem = Problem::new(
+                    code,
+                    Some("complete the sign-in with a second factor".into()),
+                );
+                problem.extensions = challenge.members();
+                return problem;
+            }
             _ => None,
         };
         Problem::new(code, detail)
@@ -333,6 +379,9 @@ pub struct Problem {
     /// A human explanation of this occurrence, when there is something safe to say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Members particular to the problem type (RFC 9457 3.2), e.g. `mfa_required`'s challenge.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -344,7 +393,41 @@ impl Problem {
             status: code.status(),
             code: code.as_str().to_owned(),
             detail,
+            extensions: serde_json::Map::new(),
         }
+    }
+}
+
+/// What a sign-in that owes a second factor answers: the challenge to present with the code.
+/// `Debug` hides the challenge.
+#[derive(Clone)]
+pub struct MfaChallenge {
+    /// The opaque, single-use challenge token.
+    pub token: SecretString,
+    /// Seconds until it expires.
+    pub expires_in: i64,
+    /// What may complete it: `totp`, `recovery_code`.
+    pub methods: Vec<&'static str>,
+}
+
+impl fmt::Debug for MfaChallenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MfaChallenge")
+            .field("token", &"[redacted]")
+            .field("expires_in", &self.expires_in)
+            .field("methods", &self.methods)
+            .finish()
+    }
+}
+
+impl MfaChallenge {
+    /// The problem document's extension members: `mfa_challenge`, `mfa_methods`, `expires_in`.
+    pub fn members(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut members = serde_json::Map::new();
+        members.insert("mfa_challenge".into(), self.token.expose().into());
+        members.insert("mfa_methods".into(), self.methods.clone().into());
+        members.insert("expires_in".into(), self.expires_in.into());
+        members
     }
 }
 

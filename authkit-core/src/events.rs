@@ -45,6 +45,20 @@ pub enum EventKind {
     UserUpdated,
     /// An account was deleted.
     UserDeleted,
+    /// A TOTP enrolment was started (nothing is protected until it is confirmed).
+    MfaEnrollmentStarted,
+    /// A TOTP authenticator was confirmed: sign-ins now need a second factor.
+    MfaEnabled,
+    /// The second factors were removed (`detail`: `by=owner` or `by=admin`).
+    MfaDisabled,
+    /// A right password was answered with a second-factor challenge.
+    MfaChallenged,
+    /// A second-factor code was refused (`detail`: where).
+    MfaFailed,
+    /// A recovery code was spent (`detail`: how many are left).
+    RecoveryCodeUsed,
+    /// New recovery codes replaced the old ones.
+    RecoveryCodesRegenerated,
 }
 
 impl EventKind {
@@ -66,6 +80,13 @@ impl EventKind {
             Self::EmailChanged => "auth.email.changed",
             Self::UserUpdated => "auth.user.updated",
             Self::UserDeleted => "auth.user.deleted",
+            Self::MfaEnrollmentStarted => "auth.mfa.enrollment_started",
+            Self::MfaEnabled => "auth.mfa.enabled",
+            Self::MfaDisabled => "auth.mfa.disabled",
+            Self::MfaChallenged => "auth.mfa.challenged",
+            Self::MfaFailed => "auth.mfa.failed",
+            Self::RecoveryCodeUsed => "auth.mfa.recovery_code_used",
+            Self::RecoveryCodesRegenerated => "auth.mfa.recovery_codes_regenerated",
         }
     }
 }

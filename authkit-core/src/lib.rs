@@ -30,6 +30,9 @@
 //!   reference implementation. `authkit-sqlx` implements them on SQLite, PostgreSQL and MySQL.
 //!   [`Auth::prune`] deletes what has ended (sessions, used tokens, idle throttle counters, old
 //!   events) in bounded batches, safely from several instances at once.
+//! - **Second factors** ([`mfa`], cargo feature `totp`, on by default): TOTP authenticators
+//!   with recovery codes; a right password then answers a single-use challenge that a code
+//!   completes, each code accepted once across instances.
 //! - **The wire contract** ([`dto`], [`error`]): request and answer bodies and one error enum
 //!   with stable codes and statuses, shared by the axum and actix adapters.
 //!
@@ -90,6 +93,8 @@ pub mod http;
 pub mod jwt;
 pub mod mail;
 pub mod memory;
+#[cfg(feature = "totp")]
+pub mod mfa;
 pub mod model;
 pub mod password;
 pub mod policy;
@@ -106,7 +111,7 @@ pub use config::{
     AuthConfig, AuthConfigBuilder, ConfigError, FeedMode, LoginThrottle, RevocationFeed,
     SessionCheck, StaleAnswer,
 };
-pub use error::{AuthError, ErrorCode, Problem};
+pub use error::{AuthError, ErrorCode, MfaChallenge, Problem};
 pub use model::{ClientInfo, Role, Session, SessionId, User, UserId, UserStatus};
 pub use principal::Principal;
 pub use secret::SecretString;

@@ -30,6 +30,12 @@ pub enum MailKind {
     RegistrationAttempt,
     /// To the registering address: "the username you chose is taken" (verification required).
     UsernameTaken,
+    /// "Two-factor sign-in was turned on" (no link).
+    MfaEnabled,
+    /// "Two-factor sign-in was turned off", by the owner or an admin (no link).
+    MfaDisabled,
+    /// "A recovery code was used", with how many are left (no link).
+    RecoveryCodeUsed,
     /// "Welcome": once the registration's address is confirmed (when
     /// [`welcome_mail`](crate::AuthConfigBuilder::welcome_mail) is on).
     Welcome,
@@ -155,6 +161,48 @@ impl Mail {
             MailKind::PasswordChanged,
             "Your password was changed",
             "The password of your account was changed. If this was not you, reset it now.",
+        )
+    }
+
+    /// The notice sent when an authenticator was confirmed.
+    pub fn mfa_enabled(to: &str) -> Self {
+        Self::notice(
+            to,
+            MailKind::MfaEnabled,
+            "Two-factor sign-in is on",
+            "Signing in to your account now asks for a code from your authenticator app. \
+             If this was not you, reset your password and contact support now.",
+        )
+    }
+
+    /// The notice sent when the second factors were removed, by the owner or an admin.
+    pub fn mfa_disabled(to: &str, by_admin: bool) -> Self {
+        let by = if by_admin {
+            "An administrator turned off"
+        } else {
+            "You turned off"
+        };
+        Self::notice(
+            to,
+            MailKind::MfaDisabled,
+            "Two-factor sign-in is off",
+            &format!(
+                "{by} two-factor sign-in for your account: a password alone signs in again. \
+                 If this was not expected, reset your password now."
+            ),
+        )
+    }
+
+    /// The notice sent when a recovery code was spent.
+    pub fn recovery_code_used(to: &str, left: u32) -> Self {
+        Self::notice(
+            to,
+            MailKind::RecoveryCodeUsed,
+            "A recovery code was used",
+            &format!(
+                "A recovery code was used to sign in to your account; {left} remain. If this \
+                 was not you, reset your password and make new recovery codes now."
+            ),
         )
     }
 

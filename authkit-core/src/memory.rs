@@ -715,10 +715,11 @@ impl SecondFactorStore for MemoryStore {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut state = self.lock();
-        let unused = state
-            .recovery_codes
-            .get_mut(&user_id)
-            .and_then(|codes| codes.iter_mut().find(|(hash, used)| hash == code && used.is_none()));
+        let unused = state.recovery_codes.get_mut(&user_id).and_then(|codes| {
+            codes
+                .iter_mut()
+                .find(|(hash, used)| hash == code && used.is_none())
+        });
         Ok(match unused {
             Some((_, used)) => {
                 *used = Some(now);

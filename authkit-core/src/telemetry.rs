@@ -11,7 +11,7 @@
 //! | name | type | labels | what it counts |
 //! |---|---|---|---|
 //! | `authkit_registrations_total` | counter | | accounts created (registration or the admin seed) |
-//! | `authkit_logins_total` | counter | `outcome`: `success`, `invalid_credentials`, `throttled`, `unverified`, `error` | login attempts (JSON login and the password grant) |
+//! | `authkit_logins_total` | counter | `outcome`: `success`, `invalid_credentials`, `throttled`, `unverified`, `mfa_required`, `error` | login attempts (JSON login, the password grant, and the second step of a two-factor sign-in, whose wrong codes count as `invalid_credentials`) |
 //! | `authkit_refreshes_total` | counter | | refresh-token rotations (grace-window retries included) |
 //! | `authkit_refresh_reuse_detected_total` | counter | | replayed refresh tokens (each revoked its session) |
 //! | `authkit_revocations_total` | counter | | changes that took access away: logout, logout-all, session revoke, password change or reset, disabling, deletion, role change, reuse |
@@ -104,6 +104,7 @@ pub(crate) enum LoginOutcome {
     InvalidCredentials,
     Throttled,
     Unverified,
+    MfaRequired,
     Error,
 }
 
@@ -115,6 +116,10 @@ impl LoginOutcome {
             Err(AuthError::InvalidCredentials) => Self::InvalidCredentials,
             Err(AuthError::TooManyAttempts { .. }) => Self::Throttled,
             Err(AuthError::EmailNotVerified) => Self::Unverified,
+            Err(AuthError::MfaRequired(_)) => Self::MfaRequired,
+            Err(AuthError::InvalidMfaCode | AuthError::InvalidMfaChallenge) => {
+                Self::InvalidCredentials
+            }
             Err(_) => Self::Error,
         }
     }
@@ -125,6 +130,7 @@ impl LoginOutcome {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Throttled => "throttled",
             Self::Unverified => "unverified",
+            Self::MfaRequired => "mfa_required",
             Self::Error => "error",
         }
     }

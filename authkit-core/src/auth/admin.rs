@@ -24,7 +24,7 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 
 impl Auth {
     /// The caller as stored, if it is an active admin now.
-    async fn stored_admin(&self, claims: &AccessClaims) -> Result<User, AuthError> {
+    pub(super) async fn stored_admin(&self, claims: &AccessClaims) -> Result<User, AuthError> {
         let caller = self.active_user(claims).await?;
         if caller.role.is_admin() {
             Ok(caller)

@@ -241,6 +241,8 @@ impl Auth {
         if self.inner.config.require_email_verification && !user.email_verified {
             return Err(AuthError::EmailNotVerified);
         }
+        #[cfg(feature = "totp")]
+        self.challenge_second_factor(&user, client).await?;
         let tokens = self.start_session(&user, client).await?;
         self.emit(
             self.event(EventKind::LoginSucceeded)
@@ -252,7 +254,7 @@ impl Auth {
         Ok(tokens)
     }
 
-    async fn check_throttle(&self, key: &str) -> Result<(), AuthError> {
+    pub(super) async fn check_throttle(&self, key: &str) -> Result<(), AuthError> {
         let Some(failures) = self.inner.store.login_failures(key).await? else {
             return Ok(());
         };
@@ -269,7 +271,7 @@ impl Auth {
         Ok(())
     }
 
-    async fn record_failure(
+    pub(super) async fn record_failure(
         &self,
         key: &str,
         user: Option<&User>,
@@ -304,7 +306,7 @@ fn account_throttle_key(id: crate::model::UserId) -> String {
     hex_digest(&format!("account:{id}"))
 }
 
-fn hex_digest(text: &str) -> String {
+pub(super) fn hex_digest(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -4,12 +4,15 @@
 //! else. The flows are split by concern: [`register`](Auth::register) and
 //! [`login`](Auth::login) in `login.rs`, refresh rotation and sessions in `session.rs`,
 //! verification and password reset in `recovery.rs`, self-service account changes in
-//! `account.rs`, administration in `admin.rs`, deleting what has ended in `prune.rs`.
+//! `account.rs`, administration in `admin.rs`, deleting what has ended in `prune.rs`, second
+//! factors in `mfa.rs`.
 
 mod account;
 mod admin;
 mod feed;
 mod login;
+#[cfg(feature = "totp")]
+mod mfa;
 mod prune;
 mod recovery;
 mod session;
@@ -90,6 +93,9 @@ struct Inner {
     session_cache: Mutex<HashMap<SessionId, (bool, OffsetDateTime)>>,
     /// The revocation view; `None` when the feed is off.
     revocations: Option<Revocations>,
+    /// Second factors' settings; `None` when they are not offered.
+    #[cfg(feature = "totp")]
+    totp: Option<crate::mfa::TotpConfig>,
 }
 
 impl fmt::Debug for Auth {
@@ -108,9 +114,19 @@ pub struct AuthBuilder {
     events: Arc<dyn EventSink>,
     clock: Arc<dyn Clock>,
     password_checks: Vec<Arc<dyn PasswordCheck>>,
+    #[cfg(feature = "totp")]
+    totp: Option<crate::mfa::TotpConfig>,
 }
 
 impl AuthBuilder {
+    /// Offers TOTP second factors with these settings (default: not offered; the second-factor
+    /// routes answer 404). See [`crate::mfa`].
+    #[cfg(feature = "totp")]
+    pub fn totp(mut self, config: crate::mfa::TotpConfig) -> Self {
+        self.totp = Some(config);
+        self
+    }
+
     /// Where mail goes (default: [`ConsoleMailer`], which logs links — development only).
     pub fn mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
         self.mailer = mailer;
@@ -167,6 +183,8 @@ impl AuthBuilder {
                 password_checks: self.password_checks,
                 session_cache: Mutex::new(HashMap::new()),
                 revocations,
+                #[cfg(feature = "totp")]
+                totp: self.totp,
             }),
         };
         if let Some(revocations) = &auth.inner.revocations {
@@ -187,6 +205,8 @@ impl Auth {
             events: Arc::new(TracingSink),
             clock: Arc::new(SystemClock),
             password_checks: Vec::new(),
+            #[cfg(feature = "totp")]
+            totp: None,
         }
     }
 

@@ -89,7 +89,9 @@ impl Auth {
                 })?;
                 (Some(normalize_email(new_email)?), EventKind::EmailChanged)
             }
-            TokenPurpose::PasswordReset => return Err(AuthError::InvalidToken),
+            TokenPurpose::PasswordReset | TokenPurpose::MfaChallenge => {
+                return Err(AuthError::InvalidToken);
+            }
         };
         let change = CredentialChange {
             user_id: stored.user_id,

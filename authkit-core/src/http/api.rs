@@ -598,6 +598,17 @@ impl HttpApi {
                     HttpResponse::no_content()
                 }
             }
+            Route::MfaLogin
+            | Route::MfaStatus
+            | Route::TotpEnroll
+            | Route::TotpConfirm
+            | Route::TotpDisable
+            | Route::RegenerateRecoveryCodes
+            | Route::AdminResetMfa => {
+                return self
+                    .second_factor(route, req, caller.as_ref(), client)
+                    .await;
+            }
             Route::AdminListUsers => {
                 let caller = signed_in()?;
                 let claims = &*caller.claims;
@@ -655,6 +666,78 @@ impl HttpApi {
         })
     }
 
+    /// The second-factor routes (cargo feature `totp`).
+    #[cfg(feature = "totp")]
+    async fn second_factor(
+        &self,
+        route: Route,
+        req: &HttpRequest<'_>,
+        caller: Option<&Principal>,
+        client: &ClientInfo,
+    ) -> Result<HttpResponse, AuthError> {
+        let auth = &self.inner.auth;
+        let claims = || {
+            caller.map(|caller| &*caller.claims).ok_or_else(|| {
+                AuthError::Internal(format!("the route table lists {route:?} as public"))
+            })
+        };
+        Ok(match route {
+            Route::MfaLogin => {
+                self.check_login_origin(route, req)?;
+                let body: MfaLoginRequest = json_body(req)?;
+                let pair = auth.login_second_factor(body, client).await?;
+                self.session_answer(200, &pair, &pair, None)
+            }
+            Route::MfaStatus => HttpResponse::json(200, &auth.mfa_status(claims()?).await?),
+            Route::TotpEnroll => {
+                let body: DeleteMeRequest = json_body(req)?;
+                HttpResponse::json(200, &auth.begin_totp(claims()?, &body.password).await?)
+            }
+            Route::TotpConfirm => {
+                let body: TotpCodeRequest = json_body(req)?;
+                let codes = auth.confirm_totp(claims()?, &body.code, client).await?;
+                HttpResponse::json(200, &codes)
+            }
+            Route::TotpDisable => {
+                let body: SecondFactorProof = json_body(req)?;
+                auth.disable_totp(claims()?, &body, client).await?;
+                HttpResponse::no_content()
+            }
+            Route::RegenerateRecoveryCodes => {
+                let body: SecondFactorProof = json_body(req)?;
+                let codes = auth
+                    .regenerate_recovery_codes(claims()?, &body, client)
+                    .await?;
+                HttpResponse::json(200, &codes)
+            }
+            Route::AdminResetMfa => {
+                let caller = caller.ok_or(AuthError::Unauthorized)?;
+                let target = admin_target(caller, req)?;
+                auth.admin_reset_second_factors(&caller.claims, target)
+                    .await?;
+                HttpResponse::no_content()
+            }
+            _ => {
+                return Err(AuthError::Internal(format!(
+                    "{route:?} is not a second-factor route"
+                )));
+            }
+        })
+    }
+
+    /// Without the cargo feature `totp` the second-factor routes are not built (404 before
+    /// dispatch).
+    #[cfg(not(feature = "totp"))]
+    async fn second_factor(
+        &self,
+        _route: Route,
+        _req: &HttpRequest<'_>,
+        _caller: Option<&Principal>,
+        _client: &ClientInfo,
+    ) -> Result<HttpResponse, AuthError> {
+        Err(AuthError::NotFound)
+    }
+
     /// The caller behind the bearer token in an `Authorization` header value.
     async fn caller(&self, authorization: Option<&str>) -> Result<Principal, AuthError> {
         let token = bearer_token(authorization)?;
@@ -703,6 +786,14 @@ impl HttpApi {
         };
         match result {
             Ok(pair) => tokens(&pair),
+            Err(AuthError::MfaRequired(_)) => oauth_error(
+                ErrorCode::MfaRequired,
+                &format!(
+                    "the account has a second factor: sign in at {prefix}/login, then \
+                     {prefix}/login/mfa",
+                    prefix = self.inner.config.prefix.trim_end_matches('/')
+                ),
+            ),
             Err(err) => match err.code() {
                 ErrorCode::InvalidCredentials
                 | ErrorCode::InvalidRefreshToken

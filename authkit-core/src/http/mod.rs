@@ -38,6 +38,8 @@ use crate::dto::{
     EmailRequest, LoginRequest, OAuthError, RefreshRequest, RegisterRequest, RegisterResponse,
     ResetPasswordRequest, TokenPair, TokenRequest, UpdateMeRequest, UserView, VerifyEmailRequest,
 };
+#[cfg(feature = "totp")]
+use crate::dto::{MfaLoginRequest, SecondFactorProof, TotpCodeRequest};
 use crate::error::{AuthError, ErrorCode, PROBLEM_CONTENT_TYPE, Problem, retry_after_secs};
 use crate::model::ClientInfo;
 

@@ -346,9 +346,12 @@ pub(super) fn document(prefix: &str, root: &str, password_grant: bool, roles: &[
             "securitySchemes": schemes,
             "schemas": {
                 "Problem": { "type": "object", "required": ["type", "title", "status", "code"], "properties": {
-                    "type": string, "title": string, "status": { "type": "integer" }, "code": string, "detail": string } },
+                    "type": string, "title": string, "status": { "type": "integer" }, "code": string, "detail": string,
+                    "mfa_challenge": { "type": "string", "description": "`mfa_required` only: the challenge to complete at /login/mfa" },
+                    "mfa_methods": { "type": "array", "items": { "enum": ["totp", "recovery_code"] }, "description": "`mfa_required` only" },
+                    "expires_in": { "type": "integer", "description": "`mfa_required` only: seconds until the challenge expires" } } },
                 "OAuthError": { "type": "object", "required": ["error"], "properties": {
-                    "error": { "enum": [ErrorCode::InvalidRequest.as_str(), ErrorCode::InvalidGrant.as_str(), ErrorCode::UnsupportedGrantType.as_str()] }, "error_description": string } },
+                    "error": { "enum": [ErrorCode::InvalidRequest.as_str(), ErrorCode::InvalidGrant.as_str(), ErrorCode::UnsupportedGrantType.as_str(), ErrorCode::MfaRequired.as_str()] }, "error_description": string } },
                 "TokenRequest": { "type": "object", "required": ["grant_type"], "properties": {
                     "grant_type": { "enum": ["password", "refresh_token"] }, "username": string, "password": string, "refresh_token": string, "scope": string } },
                 "SessionList": { "type": "array", "items": schema_ref("Session") },
@@ -391,6 +394,12 @@ fn derived_schemas() -> serde_json::Map<String, Value> {
         .schema_from::<SessionView>()
         .schema_from::<UserPage>()
         .schema_from::<AdminUpdateRequest>()
+        .schema_from::<MfaLoginRequest>()
+        .schema_from::<TotpCodeRequest>()
+        .schema_from::<SecondFactorProof>()
+        .schema_from::<TotpEnrollment>()
+        .schema_from::<RecoveryCodes>()
+        .schema_from::<MfaStatus>()
         .build();
     match serde_json::to_value(components).expect("utoipa's components serialize") {
         Value::Object(mut components) => match components.remove("schemas") {

@@ -124,8 +124,21 @@ route_table! {
         Some((JSON, "LoginRequest")),
         (200, Some("TokenPair")),
         &[
-            (401, "invalid_credentials"),
+            (
+                401,
+                "invalid_credentials; mfa_required (with `mfa_challenge`: complete at /login/mfa)",
+            ),
             (403, "email_not_verified"),
+            (429, "too_many_attempts"),
+        ],
+    );
+    MfaLogin => Post "/login/mfa", Prefixed, Public, PerClient, listed(
+        "Complete a sign-in with a second factor (TOTP or recovery code)",
+        "session",
+        Some((JSON, "MfaLoginRequest")),
+        (200, Some("TokenPair")),
+        &[
+            (401, "invalid_mfa_code, invalid_mfa_challenge"),
             (429, "too_many_attempts"),
         ],
     );
@@ -136,7 +149,8 @@ route_table! {
         (200, Some("TokenPair")),
         &[(
             400,
-            "invalid_grant, unsupported_grant_type, invalid_request (RFC 6749 5.2)",
+            "invalid_grant, unsupported_grant_type, invalid_request (RFC 6749 5.2); \
+             mfa_required when the account has a second factor (sign in at /login instead)",
         )],
     );
     Refresh => Post "/refresh", Prefixed, Public, PerClient, listed(
@@ -237,6 +251,53 @@ route_table! {
         (204, None),
         &[(404, "not_found")],
     );
+    MfaStatus => Get "/mfa", Prefixed, Bearer, Unlimited, listed(
+        "The caller's second factors",
+        "mfa",
+        None,
+        (200, Some("MfaStatus")),
+        &[(401, "unauthorized")],
+    );
+    TotpEnroll => Post "/mfa/totp/enroll", Prefixed, Bearer, PerClient, listed(
+        "Start a TOTP enrolment (password required): the secret and its otpauth URI",
+        "mfa",
+        Some((JSON, "PasswordConfirmation")),
+        (200, Some("TotpEnrollment")),
+        &[(401, "invalid_credentials"), (409, "mfa_already_enabled")],
+    );
+    TotpConfirm => Post "/mfa/totp/confirm", Prefixed, Bearer, PerClient, listed(
+        "Confirm the enrolment with a first code: answers the recovery codes, once",
+        "mfa",
+        Some((JSON, "TotpCodeRequest")),
+        (200, Some("RecoveryCodes")),
+        &[
+            (401, "invalid_mfa_code"),
+            (409, "mfa_not_enabled"),
+            (429, "too_many_attempts"),
+        ],
+    );
+    TotpDisable => Delete "/mfa/totp", Prefixed, Bearer, PerClient, listed(
+        "Turn second factors off (password or a code required)",
+        "mfa",
+        Some((JSON, "SecondFactorProof")),
+        (204, None),
+        &[
+            (400, "validation_failed"),
+            (401, "invalid_credentials, invalid_mfa_code"),
+            (409, "mfa_not_enabled"),
+        ],
+    );
+    RegenerateRecoveryCodes => Post "/mfa/recovery-codes", Prefixed, Bearer, PerClient, listed(
+        "Replace the recovery codes (password or a code required)",
+        "mfa",
+        Some((JSON, "SecondFactorProof")),
+        (200, Some("RecoveryCodes")),
+        &[
+            (400, "validation_failed"),
+            (401, "invalid_credentials, invalid_mfa_code"),
+            (409, "mfa_not_enabled"),
+        ],
+    );
     AdminListUsers => Get "/admin/users", Prefixed, Admin, Unlimited, listed(
         "List users (cursor pagination, filters)",
         "admin",
@@ -268,6 +329,13 @@ route_table! {
         None,
         (204, None),
         &[(403, "forbidden"), (404, "not_found")],
+    );
+    AdminResetMfa => Delete "/admin/users/{id}/mfa", Prefixed, Admin, PerClient, listed(
+        "Remove a user's second factors",
+        "admin",
+        None,
+        (204, None),
+        &[(403, "forbidden"), (404, "not_found"), (409, "mfa_not_enabled")],
     );
     Jwks => Get "/.well-known/jwks.json", Root, Public, Unlimited, listed(
         "Public keys of the access tokens (JWKS)",
@@ -302,6 +370,23 @@ impl Route {
         (spec.method, spec.path)
     }
 
+    /// The `{id}` segment of `path`, a request path matched to this route, or `None` when the
+    /// route has no parameter. Counted from the end, so any prefix works.
+    ///
+    /// ```
+    /// use authkit_core::http::Route;
+    ///
+    /// assert_eq!(Route::AdminGetUser.id_in("/auth/admin/users/42"), Some("42"));
+    /// assert_eq!(Route::AdminResetMfa.id_in("/x/admin/users/42/mfa"), Some("42"));
+    /// assert_eq!(Route::GetMe.id_in("/auth/me"), None);
+    /// ```
+    pub fn id_in(self, path: &str) -> Option<&str> {
+        let (_, template) = self.endpoint();
+        let (_, after) = template.split_once("{id}")?;
+        let trailing = after.matches('/').count();
+        path.rsplit('/').nth(trailing)
+    }
+
     /// Whether the route lives under the auth prefix.
     pub const fn is_auth(self) -> bool {
         matches!(self.spec().scope, Scope::Prefixed)
@@ -318,16 +403,33 @@ impl Route {
     }
 
     /// Whether this build serves the route: `/openapi.json` needs the cargo feature `openapi`,
-    /// `/docs` and its files the feature `swagger-ui` (both on by default). [`Route::paths`]
-    /// leaves out the routes a build does not serve.
+    /// `/docs` and its files the feature `swagger-ui`, the second-factor routes the feature
+    /// `totp` (all on by default). [`Route::paths`] leaves out the routes a build does not
+    /// serve.
     pub const fn is_built(self) -> bool {
         let openapi = cfg!(feature = "openapi");
         let swagger_ui = cfg!(feature = "swagger-ui");
         match self {
             Route::OpenApi => openapi,
             Route::Docs | Route::DocsScript | Route::DocsStyle => swagger_ui,
+            _ if self.is_second_factor() => cfg!(feature = "totp"),
             _ => true,
         }
+    }
+
+    /// Whether this is one of the second-factor routes (served when
+    /// [`AuthBuilder::totp`](crate::AuthBuilder::totp) configured them; 404 otherwise).
+    pub const fn is_second_factor(self) -> bool {
+        matches!(
+            self,
+            Route::MfaLogin
+                | Route::MfaStatus
+                | Route::TotpEnroll
+                | Route::TotpConfirm
+                | Route::TotpDisable
+                | Route::RegenerateRecoveryCodes
+                | Route::AdminResetMfa
+        )
     }
 
     /// Whether this is one of the hosted pages (or their files), served only when

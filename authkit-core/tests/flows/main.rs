@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod login;
 mod mail;
+mod mfa;
 mod password_checks;
 mod prune;
 mod recovery;
