@@ -75,6 +75,7 @@
 //! - the routes of the contract under `/auth`, plus `/.well-known/jwks.json`, `/healthz`,
 //!   `/readyz`, `/openapi.json` and `/docs`, at [`Target::base_url`];
 //! - the default password policy (minimum 15 code points) and login throttle (5 free failures);
+//! - second factors offered (a TOTP key configured, the `totp` feature of `authkit-core`);
 //! - an admin account ([`Target::admin_email`], [`Target::admin_password`]) and nobody else;
 //! - routes of the application's own: `GET /hello` and `POST /hello` for any signed-in user
 //!   (through the adapter's `AuthUser`), and `GET /admin/stats` behind the adapter's
@@ -340,7 +341,7 @@ mod tests {
                     .count()
             })
             .sum();
-        assert_eq!(listed, 99, "{names}");
+        assert_eq!(listed, 108, "{names}");
     }
 
     #[test]

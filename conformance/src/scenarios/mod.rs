@@ -17,6 +17,7 @@
 //! - request limits, client IPs and rate limits: `limits.rs`, `client_ip.rs`;
 //! - CORS for browser origins: `cors.rs`;
 //! - cookie mode for browser applications and its CSRF protection: `cookies.rs`;
+//! - second factors (TOTP, recovery codes, the two-step sign-in): `mfa.rs`;
 //! - JWKS, health, OpenAPI and docs: `infra.rs`.
 //!
 //! A scenario is named once, where it is written: the build script lists every `pub async fn`
@@ -33,6 +34,7 @@ mod cors;
 mod infra;
 mod limits;
 mod login;
+mod mfa;
 mod recovery;
 mod refresh;
 mod registration;
@@ -49,6 +51,7 @@ pub use cors::*;
 pub use infra::*;
 pub use limits::*;
 pub use login::*;
+pub use mfa::*;
 pub use recovery::*;
 pub use refresh::*;
 pub use registration::*;

@@ -19,7 +19,8 @@ pub fn assert_keys(json: &Value, keys: &[&str], what: &str) {
 
 /// Asserts an RFC 9457 problem answer: `status`, `Content-Type: application/problem+json`,
 /// `{"type","title","status","code","detail"?}` with the same status, `code` and
-/// `type = urn:authkit:error:{code}`. Returns the document.
+/// `type = urn:authkit:error:{code}`; `mfa_required` also carries `mfa_challenge`,
+/// `mfa_methods` and `expires_in`. Returns the document.
 #[track_caller]
 pub fn assert_problem(answer: &Answer, status: u16, code: &str) -> Problem {
     answer.assert_status(status);
@@ -38,9 +39,14 @@ pub fn assert_problem(answer: &Answer, status: u16, code: &str) -> Problem {
             "the problem lacks `{key}`: {answer:?}"
         );
     }
+    let extensions: &[&str] = match code {
+        "mfa_required" => &["mfa_challenge", "mfa_methods", "expires_in"],
+        _ => &[],
+    };
     for key in object.keys() {
         assert!(
-            ["type", "title", "status", "code", "detail"].contains(&key.as_str()),
+            ["type", "title", "status", "code", "detail"].contains(&key.as_str())
+                || extensions.contains(&key.as_str()),
             "the problem has an undocumented key `{key}`: {answer:?}"
         );
     }

@@ -84,6 +84,9 @@ pub async fn build_with(
             .map_err(|e| format!("AUTHKIT_HIBP_URL: {e}"))?;
         builder = builder.password_check(Arc::new(check));
     }
+    if let Some(totp) = &settings.totp {
+        builder = builder.totp(totp.clone());
+    }
     let auth = builder.build();
     if let Some((email, password)) = &settings.admin {
         match auth.ensure_admin(email, password).await {

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use authkit_core::http::{CookieConfig, CookieTokens, CsrfKey, SameSite, TrustedProxies};
 use authkit_core::jwt::{JwtAlgorithm, JwtKey, KeyRing};
+use authkit_core::mfa::TotpConfig;
 use authkit_core::policy::hibp::HibpOptions;
 use authkit_core::token::OpaqueToken;
 use authkit_core::{
@@ -189,6 +190,10 @@ pub struct Settings {
     /// `AUTHKIT_HOSTED_PAGES` (default true in the example apps): serve the pages the mail
     /// links open (`/verify-email`, `/reset-password`).
     pub hosted_pages: bool,
+    /// `AUTHKIT_TOTP_KEY` (32 bytes in base64; unset: no second factors) and
+    /// `AUTHKIT_TOTP_ISSUER` (default `AUTHKIT_ISSUER`): TOTP second factors, their secrets
+    /// sealed under the key. Keep the key stable: enrolled authenticators need it.
+    pub totp: Option<TotpConfig>,
 }
 
 /// Cookie mode, as read from `AUTHKIT_COOKIE_*` (see [`Settings::cookies`]).
@@ -235,6 +240,7 @@ impl fmt::Debug for Settings {
             .field("session_retention", &self.session_retention)
             .field("event_retention", &self.event_retention)
             .field("cookies", &self.cookies)
+            .field("totp", &self.totp)
             .finish_non_exhaustive()
     }
 }
@@ -553,12 +559,22 @@ impl Settings {
                 .filter(|interval| interval.is_positive()),
         };
         let cookies = cookie_settings(&get, &public_url)?;
+        let issuer = get("AUTHKIT_ISSUER").unwrap_or_else(|| "authkit".into());
+        let totp = match get("AUTHKIT_TOTP_KEY") {
+            Some(key) => Some(
+                TotpConfig::from_base64(&key)
+                    .map_err(|e| bad("AUTHKIT_TOTP_KEY", e.message))?
+                    .issuer(get("AUTHKIT_TOTP_ISSUER").unwrap_or_else(|| issuer.clone())),
+            ),
+            None => None,
+        };
         let defaults = PrunePolicy::default();
         let session_retention =
             duration("AUTHKIT_SESSION_RETENTION", defaults.session_retention())?;
         let event_retention = duration("AUTHKIT_EVENT_RETENTION", defaults.event_retention())?;
         Ok(Self {
             cookies,
+            totp,
             metrics,
             route_prefix,
             route_prefix_all: flag("AUTHKIT_ROUTE_PREFIX_ALL")?,
@@ -575,7 +591,7 @@ impl Settings {
             lifetimes,
             session_check,
             hash_concurrency,
-            issuer: get("AUTHKIT_ISSUER").unwrap_or_else(|| "authkit".into()),
+            issuer,
             audience: get("AUTHKIT_AUDIENCE").unwrap_or_else(|| "authkit".into()),
             public_url,
             require_email_verification: flag("AUTHKIT_REQUIRE_EMAIL_VERIFICATION")?,
@@ -953,6 +969,24 @@ mod tests {
         }
         let err = settings(&[("AUTHKIT_JWT_ALG", "RS256")]).unwrap_err();
         assert_eq!(err.variable, "AUTHKIT_JWT_PRIVATE_KEY_FILE");
+    }
+
+    #[test]
+    fn second_factors_are_offered_with_a_key_and_named_after_the_issuer() {
+        assert!(settings(&[]).unwrap().totp.is_none());
+        let key = "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=";
+        let named = settings(&[("AUTHKIT_TOTP_KEY", key), ("AUTHKIT_ISSUER", "Acme")]).unwrap();
+        assert_eq!(named.totp.unwrap().issuer_name(), "Acme");
+        let own = settings(&[
+            ("AUTHKIT_TOTP_KEY", key),
+            ("AUTHKIT_TOTP_ISSUER", "Acme ID"),
+        ])
+        .unwrap();
+        assert_eq!(own.totp.as_ref().unwrap().issuer_name(), "Acme ID");
+        assert!(!format!("{own:?}").contains(key));
+        let short = settings(&[("AUTHKIT_TOTP_KEY", "a2tr")]).unwrap_err();
+        assert_eq!(short.variable, "AUTHKIT_TOTP_KEY");
+        assert!(short.message.contains("32 bytes"), "{}", short.message);
     }
 
     #[test]

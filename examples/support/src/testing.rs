@@ -171,6 +171,11 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
                 .unwrap_or_default(),
         ),
         ("AUTHKIT_HOSTED_PAGES", options.hosted_pages.to_string()),
+        // Second factors offered, with a fixed key (32 bytes of `k`).
+        (
+            "AUTHKIT_TOTP_KEY",
+            "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=".to_owned(),
+        ),
         // Scenarios see every row they made: no pruning task.
         ("AUTHKIT_PRUNE_INTERVAL", "off".to_owned()),
         ("AUTHKIT_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
