@@ -49,20 +49,22 @@
 //!
 //! ## Several instances on one PostgreSQL
 //! Point every instance at the same database (and schema) and let each call `migrate()` at
-//! start. Nothing is kept in process memory: sessions, refresh tokens, one-time tokens and the
-//! failed-login counters all live in the database, and every "exactly one winner" promise of
-//! the storage traits is a conditional `UPDATE` checked by its affected-row count, never a read
-//! followed by a write. Whichever instance a request reaches, a refresh token rotates once, a
-//! reset link works once, and failed logins count across instances. Size each instance's pool
+//! start. Nothing is kept in process memory: sessions, refresh tokens, one-time tokens, second
+//! factors and the failed-login counters all live in the database, and every "exactly one
+//! winner" promise of the storage traits is a conditional `UPDATE` checked by its affected-row
+//! count, never a read followed by a write. Whichever instance a request reaches, a refresh
+//! token rotates once, a reset link works once, a TOTP code and a recovery code are accepted
+//! once, and failed logins count across instances. Size each instance's pool
 //! ([`StoreOptions::max_connections`]) so that the instances together stay under the server's
 //! `max_connections`.
 //!
 //! ## Guarantees per backend
 //! | guarantee | SQLite | PostgreSQL | MySQL/MariaDB |
 //! |---|---|---|---|
-//! | single-winner refresh rotation, one-time token consumption | yes: writers are serialised (`BEGIN IMMEDIATE`) | yes: row locks, READ COMMITTED re-check | yes: locking `UPDATE` (latest row, not the snapshot) |
+//! | single-winner refresh rotation, one-time token consumption, TOTP step, recovery code | yes: writers are serialised (`BEGIN IMMEDIATE`) | yes: row locks, READ COMMITTED re-check | yes: locking `UPDATE` (latest row, not the snapshot) |
 //! | credential change (password, e-mail, token, sessions) all or nothing | yes | yes | yes |
 //! | exact failed-login counts under concurrency | yes: one `ON CONFLICT … RETURNING` | yes: one `ON CONFLICT … RETURNING` | yes: `ON DUPLICATE KEY UPDATE` + read, in one transaction |
+//! | a TOTP enrolment never replaces a confirmed authenticator | yes: one `ON CONFLICT … DO UPDATE … WHERE` | yes: one `ON CONFLICT … DO UPDATE … WHERE` | yes: `ON DUPLICATE KEY UPDATE` keeping a confirmed row + read, in one transaction |
 //! | unique e-mail/username → [`StoreError::Conflict`] | yes | yes | yes |
 //! | several processes | on one host, same file (no network file systems) | yes | yes |
 //!
@@ -75,8 +77,9 @@
 //! - **Ids** are UUID v7: `UUID` on PostgreSQL, 16-byte `BLOB`/`BINARY(16)` elsewhere. Their bytes
 //!   sort by creation time, so the admin list pages by `id > cursor ORDER BY id`.
 //! - **Token hashes** (SHA-256, never the token) are 32 raw bytes: the primary key of
-//!   `one_time_tokens`, and in `sessions` the hashes of the current refresh token, of the one
-//!   the last rotation retired and of the one a grace-window retry displaced.
+//!   `one_time_tokens`, with the user's id that of `recovery_codes`, and in `sessions` the
+//!   hashes of the current refresh token, of the one the last rotation retired and of the one
+//!   a grace-window retry displaced.
 //! - **A rotation is one update of one row**: a refresh token starts with its session's
 //!   selector (16 random bytes, `sessions.refresh_selector`, unique), so the session is found
 //!   by an index that never changes and the update rewrites only that row (on PostgreSQL a HOT

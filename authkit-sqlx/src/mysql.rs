@@ -82,6 +82,16 @@ pub(crate) mod sql {
     /// MySQL/MariaDB have no `UPDATE … RETURNING`: a rotation updates, then reads the row, in one transaction.
     pub(crate) const UPDATE_RETURNING: bool = false;
     pub(crate) const RECORD_LOGIN_FAILURE_RETURNS_COUNT: bool = false;
+
+    /// The enrolment upsert (there is no `ON CONFLICT … WHERE`): a pending row takes the new
+    /// secret, a confirmed one keeps its own; whether the row is pending is read after it in
+    /// the same transaction, under its row lock. Binds: user id, sealed secret, created_at.
+    pub(crate) const BEGIN_TOTP: &str = "INSERT INTO totp_credentials \
+         (user_id, sealed_secret, created_at) VALUES (?, ?, ?) \
+         ON DUPLICATE KEY UPDATE \
+         sealed_secret = IF(confirmed_at IS NULL, VALUES(sealed_secret), sealed_secret), \
+         created_at = IF(confirmed_at IS NULL, VALUES(created_at), created_at)";
+    pub(crate) const BEGIN_TOTP_COUNTS: bool = false;
 }
 
 /// No push on MySQL/MariaDB: the revocation feed is polled.

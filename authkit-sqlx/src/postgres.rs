@@ -148,6 +148,16 @@ pub(crate) mod sql {
          RETURNING failures";
     pub(crate) const RECORD_LOGIN_FAILURE_RETURNS_COUNT: bool = true;
 
+    /// A pending authenticator, unless a confirmed one exists: one upsert whose update branch
+    /// matches a pending row only, so it counts 0 rows against a confirmed one. Binds: user id,
+    /// sealed secret, created_at.
+    pub(crate) const BEGIN_TOTP: &str = "INSERT INTO totp_credentials \
+         (user_id, sealed_secret, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id) DO UPDATE SET \
+         sealed_secret = excluded.sealed_secret, created_at = excluded.created_at \
+         WHERE totp_credentials.confirmed_at IS NULL";
+    pub(crate) const BEGIN_TOTP_COUNTS: bool = true;
+
     /// PostgreSQL answers an `UPDATE` with `RETURNING`: a rotation is one statement.
     pub(crate) const UPDATE_RETURNING: bool = true;
 }

@@ -3,7 +3,9 @@
 use std::net::IpAddr;
 
 use authkit_core::model::{PasswordHash, Role, Session, User, UserStatus};
-use authkit_core::store::{LoginFailures, OneTimeToken, RevocationRecord, Revoked, TokenPurpose};
+use authkit_core::store::{
+    LoginFailures, OneTimeToken, RevocationRecord, Revoked, TokenPurpose, TotpCredential,
+};
 use authkit_core::token::TokenHash;
 use uuid::Uuid;
 
@@ -181,6 +183,28 @@ impl FailuresRow {
         Ok(LoginFailures {
             count: count(self.failures),
             last_failure_at: from_micros(self.last_failure_at)?,
+        })
+    }
+}
+
+/// A `totp_credentials` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct TotpRow {
+    user_id: Uuid,
+    sealed_secret: Vec<u8>,
+    created_at: i64,
+    confirmed_at: Option<i64>,
+    last_used_step: Option<i64>,
+}
+
+impl TotpRow {
+    pub(crate) fn into_credential(self) -> Result<TotpCredential, sqlx::Error> {
+        Ok(TotpCredential {
+            user_id: self.user_id,
+            sealed_secret: self.sealed_secret,
+            created_at: from_micros(self.created_at)?,
+            confirmed_at: opt_from_micros(self.confirmed_at)?,
+            last_used_step: self.last_used_step,
         })
     }
 }

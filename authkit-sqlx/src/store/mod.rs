@@ -1,15 +1,15 @@
 //! The one implementation of every storage trait, as the [`impl_store!`] macro instantiated per
 //! backend with its concrete types: one file per trait, each with the statements it runs
 //! (`users.rs`, `sessions.rs`, `one_time_tokens.rs`, `throttle.rs`, `revocations.rs`,
-//! `prune.rs`), and
-//! here what they share (the transaction, the `Debug` form, `Store`, `EventSink`, `SqlStore`).
+//! `prune.rs`, `second_factors.rs`), and here what they share (the transaction, the `Debug`
+//! form, `Store`, `EventSink`, `SqlStore`).
 //!
 //! Why a macro: the trait impls written generically over `sqlx::Database` need a long
 //! where-clause per impl (and async-trait's `Send` bounds over higher-ranked executor bounds),
 //! so the code is written once here and stamped out per backend with concrete types. The
 //! per-backend modules hold only what differs: connect options, placeholders, the throttle
-//! upsert, the `BEGIN` statement and the shape of a bounded `DELETE` (`prune.rs` writes all
-//! three).
+//! and TOTP enrolment upserts, the `BEGIN` statement and the shape of a bounded `DELETE`
+//! (`prune.rs` writes all three).
 
 #[macro_use]
 mod users;
@@ -23,13 +23,15 @@ mod throttle;
 mod revocations;
 #[macro_use]
 mod prune;
+#[macro_use]
+mod second_factors;
 
 /// Implements `Debug`, every storage trait, `EventSink` and `SqlStore` for a backend's store.
 ///
 /// `store` must be a struct with a `pool: sqlx::Pool<database>` field, `sql` a module holding
 /// the [`portable_sql!`] and [`prune_sql!`] statements plus `BEGIN`, `UPDATE_RETURNING`,
-/// `RECORD_LOGIN_FAILURE`, `RECORD_LOGIN_FAILURE_RETURNS_COUNT` and `PRUNE_ISOLATION`,
-/// `migrator` a `sqlx::migrate::Migrator` static.
+/// `RECORD_LOGIN_FAILURE`, `RECORD_LOGIN_FAILURE_RETURNS_COUNT`, `BEGIN_TOTP`,
+/// `BEGIN_TOTP_COUNTS` and `PRUNE_ISOLATION`, `migrator` a `sqlx::migrate::Migrator` static.
 macro_rules! impl_store {
     (
         store: $store:ident,
@@ -45,8 +47,9 @@ macro_rules! impl_store {
             use authkit_core::store::{
                 CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore, PruneStore,
                 PruneTarget, RefreshFamily, RevocationListener, RevocationRecord,
-                RevocationStore, Rotation, SessionRevocation, SessionStore, Store, StoreError,
-                ThrottleStore, UniqueField, UserQuery, UserStore, UserUpdate,
+                RevocationStore, Rotation, SecondFactorStore, SessionRevocation, SessionStore,
+                Store, StoreError, ThrottleStore, TotpCredential, UniqueField, UserQuery,
+                UserStore, UserUpdate,
             };
             use authkit_core::token::{RefreshKey, RefreshSelector, TokenHash};
             use sqlx::{QueryBuilder, Transaction};
@@ -57,8 +60,8 @@ macro_rules! impl_store {
             use crate::error::store_error;
             use crate::retry::with_retries;
             use crate::rows::{
-                FailuresRow, OneTimeTokenRow, RefreshFamilyRow, RevocationRow, SessionRow, UserRow,
-                count,
+                FailuresRow, OneTimeTokenRow, RefreshFamilyRow, RevocationRow, SessionRow, TotpRow,
+                UserRow, count,
             };
             use crate::{Backend, SqlStore};
 
@@ -131,6 +134,7 @@ macro_rules! impl_store {
             impl_throttle_store!($store, $db, $sql);
             impl_revocation_store!($store, $db, $sql);
             impl_prune_store!($store, $db, $sql);
+            impl_second_factor_store!($store, $db, $sql);
 
             #[async_trait]
             impl Store for $store {

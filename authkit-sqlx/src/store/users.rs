@@ -184,8 +184,8 @@ macro_rules! impl_user_store {
                 now: OffsetDateTime,
             ) -> Result<bool, sqlx::Error> {
                 let mut tx = self.begin().await?;
-                // Sessions (whose rows hold the refresh tokens) and one-time tokens go
-                // with the user (ON DELETE CASCADE); the audit trail stays.
+                // Sessions (whose rows hold the refresh tokens), one-time tokens and second
+                // factors go with the user (ON DELETE CASCADE); the audit trail stays.
                 let deleted = sqlx::query($sql::DELETE_USER)
                     .bind(id)
                     .execute(&mut *tx)
