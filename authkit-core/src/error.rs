@@ -396,6 +396,25 @@ impl Problem {
             extensions: serde_json::Map::new(),
         }
     }
+
+    /// An application's own problem, in the same shape: `type` is `urn:authkit:error:{code}`.
+    ///
+    /// ```
+    /// use authkit_core::Problem;
+    ///
+    /// let problem = Problem::custom("insufficient_credits", 409, "Not enough credits", None);
+    /// assert_eq!(problem.type_uri, "urn:authkit:error:insufficient_credits");
+    /// ```
+    pub fn custom(code: &str, status: u16, title: &str, detail: Option<String>) -> Self {
+        Self {
+            type_uri: format!("urn:authkit:error:{code}"),
+            title: title.to_owned(),
+            status,
+            code: code.to_owned(),
+            detail,
+            extensions: serde_json::Map::new(),
+        }
+    }
 }
 
 /// What a sign-in that owes a second factor answers: the challenge to present with the code.

@@ -636,7 +636,6 @@ impl PruneStore for MemoryStore {
 }
 
 #[async_trait]
-#[async_trait]
 impl SecondFactorStore for MemoryStore {
     async fn totp(&self, user_id: UserId) -> Result<Option<TotpCredential>, StoreError> {
         Ok(self.lock().totp.get(&user_id).cloned())
@@ -747,4 +746,5 @@ impl SecondFactorStore for MemoryStore {
     }
 }
 
+#[async_trait]
 impl Store for MemoryStore {}

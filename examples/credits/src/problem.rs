@@ -65,15 +65,14 @@ impl IntoResponse for ApiError {
         match self {
             Self::Auth(err) => authkit_axum::into_response(HttpResponse::from_error(&err)),
             Self::BodyTooLarge => problem(&Problem::new(ErrorCode::PayloadTooLarge, None)),
-            Self::InsufficientCredits { balance, requested } => problem(&Problem {
-                type_uri: format!("urn:authkit:error:{INSUFFICIENT_CREDITS}"),
-                title: "Not enough credits".to_owned(),
-                status: 409,
-                code: INSUFFICIENT_CREDITS.to_owned(),
-                detail: Some(format!(
+            Self::InsufficientCredits { balance, requested } => problem(&Problem::custom(
+                INSUFFICIENT_CREDITS,
+                409,
+                "Not enough credits",
+                Some(format!(
                     "the balance is {balance}, which does not cover {requested}"
                 )),
-            }),
+            )),
         }
     }
 }
