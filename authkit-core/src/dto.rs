@@ -237,6 +237,25 @@ pub struct MfaLoginRequest {
     pub code: SecretString,
 }
 
+/// `POST /auth/email-sign-in`: the address and the mailed code (code mode), or the link's
+/// token (link mode).
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EmailSignInRequest {
+    /// Code mode: the address the code was mailed to.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Code mode: the six-digit code.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Password))]
+    pub code: Option<SecretString>,
+    /// Link mode: the token from the link's fragment.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Password))]
+    pub token: Option<SecretString>,
+}
+
 /// `POST /auth/mfa/totp/confirm`: the first code of the new authenticator.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

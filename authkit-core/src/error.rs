@@ -126,6 +126,9 @@ error_codes! {
     MfaAlreadyEnabled = ("mfa_already_enabled", 409, "A second factor is already enabled"),
     /// The account has no confirmed authenticator (or, to confirm, no enrolment started) (409).
     MfaNotEnabled = ("mfa_not_enabled", 409, "No second factor is enabled"),
+    /// Sign-in by e-mail: the code or link is wrong, expired or used, or the address has no
+    /// account, all alike (401).
+    InvalidSignInCode = ("invalid_sign_in_code", 401, "Invalid or expired sign-in code"),
     /// The resource does not exist, or is not the caller's (404).
     NotFound = ("not_found", 404, "Not found"),
     /// The path exists but does not serve this method; `Allow` lists those it does (405).
@@ -246,6 +249,9 @@ pub enum AuthError {
     /// The account has no (confirmed, or for confirmation pending) authenticator.
     #[error("no second factor is enabled: {0}")]
     MfaNotEnabled(&'static str),
+    /// A wrong, expired or used e-mail sign-in code or link, or an address without an account.
+    #[error("invalid or expired sign-in code")]
+    InvalidSignInCode,
     /// A storage failure.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -286,6 +292,7 @@ impl AuthError {
             Self::MfaRequired(_) => ErrorCode::MfaRequired,
             Self::InvalidMfaCode => ErrorCode::InvalidMfaCode,
             Self::InvalidMfaChallenge => ErrorCode::InvalidMfaChallenge,
+            Self::InvalidSignInCode => ErrorCode::InvalidSignInCode,
             Self::MfaAlreadyEnabled => ErrorCode::MfaAlreadyEnabled,
             Self::MfaNotEnabled(_) => ErrorCode::MfaNotEnabled,
             Self::Store(StoreError::Unavailable(_)) | Self::PasswordCheckUnavailable(_) => {

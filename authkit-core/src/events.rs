@@ -59,6 +59,8 @@ pub enum EventKind {
     RecoveryCodeUsed,
     /// New recovery codes replaced the old ones.
     RecoveryCodesRegenerated,
+    /// A sign-in code or link was mailed (`detail`: `mode=code` or `mode=link`).
+    EmailSignInRequested,
 }
 
 impl EventKind {
@@ -87,6 +89,7 @@ impl EventKind {
             Self::MfaFailed => "auth.mfa.failed",
             Self::RecoveryCodeUsed => "auth.mfa.recovery_code_used",
             Self::RecoveryCodesRegenerated => "auth.mfa.recovery_codes_regenerated",
+            Self::EmailSignInRequested => "auth.email_sign_in.requested",
         }
     }
 }

@@ -33,6 +33,9 @@
 //! - **Second factors** ([`mfa`], cargo feature `totp`, on by default): TOTP authenticators
 //!   with recovery codes; a right password then answers a single-use challenge that a code
 //!   completes, each code accepted once across instances.
+//! - **Sign-in by e-mail** ([`passwordless`], cargo feature `email-sign-in`, on by default): a
+//!   one-time code or magic link mailed to a verified address, single use, throttled, answering
+//!   alike for every address.
 //! - **The wire contract** ([`dto`], [`error`]): request and answer bodies and one error enum
 //!   with stable codes and statuses, shared by the axum and actix adapters.
 //!
@@ -97,6 +100,8 @@ pub mod memory;
 pub mod mfa;
 pub mod model;
 pub mod password;
+#[cfg(feature = "email-sign-in")]
+pub mod passwordless;
 pub mod policy;
 pub mod principal;
 pub mod revocation;

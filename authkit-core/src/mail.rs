@@ -36,6 +36,10 @@ pub enum MailKind {
     MfaDisabled,
     /// "A recovery code was used", with how many are left (no link).
     RecoveryCodeUsed,
+    /// "Your sign-in code", with a six-digit code (no link).
+    SignInCode,
+    /// "Sign in", with a link that signs in once.
+    SignInLink,
     /// "Welcome": once the registration's address is confirmed (when
     /// [`welcome_mail`](crate::AuthConfigBuilder::welcome_mail) is on).
     Welcome,
@@ -203,6 +207,32 @@ impl Mail {
                 "A recovery code was used to sign in to your account; {left} remain. If this \
                  was not you, reset your password and make new recovery codes now."
             ),
+        )
+    }
+
+    /// A sign-in code (sign-in by e-mail in code mode).
+    pub fn sign_in_code(to: &str, code: &str, ttl: time::Duration) -> Self {
+        Self::notice(
+            to,
+            MailKind::SignInCode,
+            "Your sign-in code",
+            &format!(
+                "Your sign-in code is {code}. It works once, for {} minutes. If you did not \
+                 ask to sign in, ignore this mail: nobody can use the code without it.",
+                ttl.whole_minutes()
+            ),
+        )
+    }
+
+    /// A sign-in link (sign-in by e-mail in link mode).
+    pub fn sign_in_link(to: &str, public_url: &str, token: &str) -> Self {
+        Self::with_link(
+            to,
+            MailKind::SignInLink,
+            "Sign in",
+            "Open this link to sign in (it works once, for a few minutes). If you did not ask \
+             to sign in, ignore this mail:",
+            link(public_url, "sign-in", token),
         )
     }
 

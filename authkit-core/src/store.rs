@@ -64,6 +64,8 @@ pub enum TokenPurpose {
     /// A sign-in whose password was right and whose second factor is still owed: the challenge
     /// the second step presents. Consumed when that step succeeds.
     MfaChallenge,
+    /// A sign-in code or link mailed to a verified address.
+    EmailSignIn,
 }
 
 impl TokenPurpose {
@@ -74,6 +76,7 @@ impl TokenPurpose {
             Self::PasswordReset => "password_reset",
             Self::ChangeEmail => "change_email",
             Self::MfaChallenge => "mfa_challenge",
+            Self::EmailSignIn => "email_sign_in",
         }
     }
 
@@ -84,6 +87,7 @@ impl TokenPurpose {
             "password_reset" => Some(Self::PasswordReset),
             "change_email" => Some(Self::ChangeEmail),
             "mfa_challenge" => Some(Self::MfaChallenge),
+            "email_sign_in" => Some(Self::EmailSignIn),
             _ => None,
         }
     }

@@ -117,9 +117,11 @@ impl LoginOutcome {
             Err(AuthError::TooManyAttempts { .. }) => Self::Throttled,
             Err(AuthError::EmailNotVerified) => Self::Unverified,
             Err(AuthError::MfaRequired(_)) => Self::MfaRequired,
-            Err(AuthError::InvalidMfaCode | AuthError::InvalidMfaChallenge) => {
-                Self::InvalidCredentials
-            }
+            Err(
+                AuthError::InvalidMfaCode
+                | AuthError::InvalidMfaChallenge
+                | AuthError::InvalidSignInCode,
+            ) => Self::InvalidCredentials,
             Err(_) => Self::Error,
         }
     }

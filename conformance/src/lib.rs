@@ -76,6 +76,8 @@
 //!   `/readyz`, `/openapi.json` and `/docs`, at [`Target::base_url`];
 //! - the default password policy (minimum 15 code points) and login throttle (5 free failures);
 //! - second factors offered (a TOTP key configured, the `totp` feature of `authkit-core`);
+//! - sign-in by e-mail offered, by code unless [`TargetOptions::email_sign_in`] says `link`
+//!   (the `email-sign-in` feature of `authkit-core`);
 //! - an admin account ([`Target::admin_email`], [`Target::admin_password`]) and nobody else;
 //! - routes of the application's own: `GET /hello` and `POST /hello` for any signed-in user
 //!   (through the adapter's `AuthUser`), and `GET /admin/stats` behind the adapter's
@@ -163,6 +165,9 @@ pub struct TargetOptions {
     pub cookie_secure: Option<bool>,
     /// Whether the pages of the mail links are served (default `false`).
     pub hosted_pages: bool,
+    /// Sign-in by e-mail: `None` (default) codes, `Some("link")` links (the example apps'
+    /// `AUTHKIT_EMAIL_SIGN_IN`).
+    pub email_sign_in: Option<String>,
 }
 
 /// A running server, as [`App::start`] returns it.
@@ -341,7 +346,7 @@ mod tests {
                     .count()
             })
             .sum();
-        assert_eq!(listed, 108, "{names}");
+        assert_eq!(listed, 114, "{names}");
     }
 
     #[test]

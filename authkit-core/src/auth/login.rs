@@ -302,7 +302,7 @@ impl Auth {
 
 /// The throttle counter's key of an account: a digest like the identifiers' keys, so the two
 /// kinds look alike in the store.
-fn account_throttle_key(id: crate::model::UserId) -> String {
+pub(super) fn account_throttle_key(id: crate::model::UserId) -> String {
     hex_digest(&format!("account:{id}"))
 }
 

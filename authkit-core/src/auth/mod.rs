@@ -5,10 +5,12 @@
 //! [`login`](Auth::login) in `login.rs`, refresh rotation and sessions in `session.rs`,
 //! verification and password reset in `recovery.rs`, self-service account changes in
 //! `account.rs`, administration in `admin.rs`, deleting what has ended in `prune.rs`, second
-//! factors in `mfa.rs`.
+//! factors in `mfa.rs`, sign-in by e-mail in `email_sign_in.rs`.
 
 mod account;
 mod admin;
+#[cfg(feature = "email-sign-in")]
+mod email_sign_in;
 mod feed;
 mod login;
 #[cfg(feature = "totp")]
@@ -96,6 +98,9 @@ struct Inner {
     /// Second factors' settings; `None` when they are not offered.
     #[cfg(feature = "totp")]
     totp: Option<crate::mfa::TotpConfig>,
+    /// Sign-in by e-mail's settings; `None` when it is not offered.
+    #[cfg(feature = "email-sign-in")]
+    email_sign_in: Option<crate::passwordless::EmailSignIn>,
 }
 
 impl fmt::Debug for Auth {
@@ -116,9 +121,19 @@ pub struct AuthBuilder {
     password_checks: Vec<Arc<dyn PasswordCheck>>,
     #[cfg(feature = "totp")]
     totp: Option<crate::mfa::TotpConfig>,
+    #[cfg(feature = "email-sign-in")]
+    email_sign_in: Option<crate::passwordless::EmailSignIn>,
 }
 
 impl AuthBuilder {
+    /// Offers sign-in by a code or link mailed to a verified address (default: not offered;
+    /// its routes answer 404). See [`crate::passwordless`].
+    #[cfg(feature = "email-sign-in")]
+    pub fn email_sign_in(mut self, config: crate::passwordless::EmailSignIn) -> Self {
+        self.email_sign_in = Some(config);
+        self
+    }
+
     /// Offers TOTP second factors with these settings (default: not offered; the second-factor
     /// routes answer 404). See [`crate::mfa`].
     #[cfg(feature = "totp")]
@@ -185,6 +200,8 @@ impl AuthBuilder {
                 revocations,
                 #[cfg(feature = "totp")]
                 totp: self.totp,
+                #[cfg(feature = "email-sign-in")]
+                email_sign_in: self.email_sign_in,
             }),
         };
         if let Some(revocations) = &auth.inner.revocations {
@@ -207,6 +224,8 @@ impl Auth {
             password_checks: Vec::new(),
             #[cfg(feature = "totp")]
             totp: None,
+            #[cfg(feature = "email-sign-in")]
+            email_sign_in: None,
         }
     }
 

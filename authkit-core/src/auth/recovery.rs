@@ -89,7 +89,9 @@ impl Auth {
                 })?;
                 (Some(normalize_email(new_email)?), EventKind::EmailChanged)
             }
-            TokenPurpose::PasswordReset | TokenPurpose::MfaChallenge => {
+            TokenPurpose::PasswordReset
+            | TokenPurpose::MfaChallenge
+            | TokenPurpose::EmailSignIn => {
                 return Err(AuthError::InvalidToken);
             }
         };

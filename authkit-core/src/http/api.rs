@@ -598,6 +598,9 @@ impl HttpApi {
                     HttpResponse::no_content()
                 }
             }
+            Route::EmailSignInRequest | Route::EmailSignIn => {
+                return self.email_sign_in(route, req, client).await;
+            }
             Route::MfaLogin
             | Route::MfaStatus
             | Route::TotpEnroll
@@ -733,6 +736,38 @@ impl HttpApi {
         _route: Route,
         _req: &HttpRequest<'_>,
         _caller: Option<&Principal>,
+        _client: &ClientInfo,
+    ) -> Result<HttpResponse, AuthError> {
+        Err(AuthError::NotFound)
+    }
+
+    /// Sign-in by e-mail's routes (cargo feature `email-sign-in`).
+    #[cfg(feature = "email-sign-in")]
+    async fn email_sign_in(
+        &self,
+        route: Route,
+        req: &HttpRequest<'_>,
+        client: &ClientInfo,
+    ) -> Result<HttpResponse, AuthError> {
+        let auth = &self.inner.auth;
+        if route == Route::EmailSignInRequest {
+            let body: EmailRequest = json_body(req)?;
+            auth.request_email_sign_in(&body.email).await?;
+            return Ok(HttpResponse::accepted());
+        }
+        self.check_login_origin(route, req)?;
+        let body: crate::dto::EmailSignInRequest = json_body(req)?;
+        let pair = auth.email_sign_in(&body, client).await?;
+        Ok(self.session_answer(200, &pair, &pair, None))
+    }
+
+    /// Without the cargo feature `email-sign-in` its routes are not built (404 before
+    /// dispatch).
+    #[cfg(not(feature = "email-sign-in"))]
+    async fn email_sign_in(
+        &self,
+        _route: Route,
+        _req: &HttpRequest<'_>,
         _client: &ClientInfo,
     ) -> Result<HttpResponse, AuthError> {
         Err(AuthError::NotFound)

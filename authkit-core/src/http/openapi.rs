@@ -395,6 +395,7 @@ fn derived_schemas() -> serde_json::Map<String, Value> {
         .schema_from::<UserPage>()
         .schema_from::<AdminUpdateRequest>()
         .schema_from::<MfaLoginRequest>()
+        .schema_from::<EmailSignInRequest>()
         .schema_from::<TotpCodeRequest>()
         .schema_from::<SecondFactorProof>()
         .schema_from::<TotpEnrollment>()

@@ -251,6 +251,24 @@ route_table! {
         (204, None),
         &[(404, "not_found")],
     );
+    EmailSignInRequest => Post "/email-sign-in/request", Prefixed, Public, PerClient, listed(
+        "Mail a sign-in code or link to a verified address (answers 202 for any address)",
+        "session",
+        Some((JSON, "EmailRequest")),
+        (202, None),
+        &[(429, "too_many_requests")],
+    );
+    EmailSignIn => Post "/email-sign-in", Prefixed, Public, PerClient, listed(
+        "Sign in with a mailed code (with its address) or link token",
+        "session",
+        Some((JSON, "EmailSignInRequest")),
+        (200, Some("TokenPair")),
+        &[
+            (400, "validation_failed"),
+            (401, "invalid_sign_in_code, mfa_required"),
+            (429, "too_many_attempts"),
+        ],
+    );
     MfaStatus => Get "/mfa", Prefixed, Bearer, Unlimited, listed(
         "The caller's second factors",
         "mfa",
@@ -404,7 +422,7 @@ impl Route {
 
     /// Whether this build serves the route: `/openapi.json` needs the cargo feature `openapi`,
     /// `/docs` and its files the feature `swagger-ui`, the second-factor routes the feature
-    /// `totp` (all on by default). [`Route::paths`] leaves out the routes a build does not
+    /// `totp`, sign-in by e-mail the feature `email-sign-in` (all on by default). [`Route::paths`] leaves out the routes a build does not
     /// serve.
     pub const fn is_built(self) -> bool {
         let openapi = cfg!(feature = "openapi");
@@ -413,6 +431,7 @@ impl Route {
             Route::OpenApi => openapi,
             Route::Docs | Route::DocsScript | Route::DocsStyle => swagger_ui,
             _ if self.is_second_factor() => cfg!(feature = "totp"),
+            Route::EmailSignInRequest | Route::EmailSignIn => cfg!(feature = "email-sign-in"),
             _ => true,
         }
     }

@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod email_sign_in;
 mod login;
 mod mail;
 mod mfa;

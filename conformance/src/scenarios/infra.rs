@@ -22,6 +22,15 @@ pub const AUTH_ROUTES: &[(&str, &[&str])] = &[
     ("/auth/sessions/{id}", &["delete"]),
     ("/auth/admin/users", &["get"]),
     ("/auth/admin/users/{id}", &["get", "patch", "delete"]),
+    ("/auth/login/mfa", &["post"]),
+    ("/auth/mfa", &["get"]),
+    ("/auth/mfa/totp/enroll", &["post"]),
+    ("/auth/mfa/totp/confirm", &["post"]),
+    ("/auth/mfa/totp", &["delete"]),
+    ("/auth/mfa/recovery-codes", &["post"]),
+    ("/auth/admin/users/{id}/mfa", &["delete"]),
+    ("/auth/email-sign-in/request", &["post"]),
+    ("/auth/email-sign-in", &["post"]),
 ];
 
 /// `GET /.well-known/jwks.json` is 200 `{"keys": [...]}` with public keys only; `GET /healthz`

@@ -18,6 +18,7 @@
 //! - CORS for browser origins: `cors.rs`;
 //! - cookie mode for browser applications and its CSRF protection: `cookies.rs`;
 //! - second factors (TOTP, recovery codes, the two-step sign-in): `mfa.rs`;
+//! - sign-in by a code or link mailed to a verified address: `email_sign_in.rs`;
 //! - JWKS, health, OpenAPI and docs: `infra.rs`.
 //!
 //! A scenario is named once, where it is written: the build script lists every `pub async fn`
@@ -31,6 +32,7 @@ mod bearer;
 mod client_ip;
 mod cookies;
 mod cors;
+mod email_sign_in;
 mod infra;
 mod limits;
 mod login;
@@ -48,6 +50,7 @@ pub use bearer::*;
 pub use client_ip::*;
 pub use cookies::*;
 pub use cors::*;
+pub use email_sign_in::*;
 pub use infra::*;
 pub use limits::*;
 pub use login::*;
@@ -151,6 +154,14 @@ pub mod options {
     pub fn registration_roles() -> TargetOptions {
         TargetOptions {
             registration_roles: REGISTRATION_ROLES.map(str::to_owned).to_vec(),
+            ..TargetOptions::default()
+        }
+    }
+
+    /// Sign-in by e-mail mails links instead of codes.
+    pub fn email_sign_in_by_link() -> TargetOptions {
+        TargetOptions {
+            email_sign_in: Some("link".to_owned()),
             ..TargetOptions::default()
         }
     }

@@ -87,6 +87,9 @@ pub async fn build_with(
     if let Some(totp) = &settings.totp {
         builder = builder.totp(totp.clone());
     }
+    if let Some(email_sign_in) = settings.email_sign_in {
+        builder = builder.email_sign_in(email_sign_in);
+    }
     let auth = builder.build();
     if let Some((email, password)) = &settings.admin {
         match auth.ensure_admin(email, password).await {

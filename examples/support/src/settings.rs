@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use authkit_core::http::{CookieConfig, CookieTokens, CsrfKey, SameSite, TrustedProxies};
 use authkit_core::jwt::{JwtAlgorithm, JwtKey, KeyRing};
 use authkit_core::mfa::TotpConfig;
+use authkit_core::passwordless::EmailSignIn;
 use authkit_core::policy::hibp::HibpOptions;
 use authkit_core::token::OpaqueToken;
 use authkit_core::{
@@ -194,6 +195,10 @@ pub struct Settings {
     /// `AUTHKIT_TOTP_ISSUER` (default `AUTHKIT_ISSUER`): TOTP second factors, their secrets
     /// sealed under the key. Keep the key stable: enrolled authenticators need it.
     pub totp: Option<TotpConfig>,
+    /// `AUTHKIT_EMAIL_SIGN_IN` (`off`, the default; `code`; `link`) and
+    /// `AUTHKIT_EMAIL_SIGN_IN_TTL` (default 10m): sign-in by a code or link mailed to a
+    /// verified address.
+    pub email_sign_in: Option<EmailSignIn>,
 }
 
 /// Cookie mode, as read from `AUTHKIT_COOKIE_*` (see [`Settings::cookies`]).
@@ -241,6 +246,7 @@ impl fmt::Debug for Settings {
             .field("event_retention", &self.event_retention)
             .field("cookies", &self.cookies)
             .field("totp", &self.totp)
+            .field("email_sign_in", &self.email_sign_in)
             .finish_non_exhaustive()
     }
 }
@@ -568,6 +574,27 @@ impl Settings {
             ),
             None => None,
         };
+        let email_sign_in_mode =
+            get("AUTHKIT_EMAIL_SIGN_IN").map(|mode| mode.trim().to_ascii_lowercase());
+        let email_sign_in = match email_sign_in_mode.as_deref() {
+            None | Some("" | "off") => None,
+            Some(mode @ ("code" | "link")) => {
+                let config = if mode == "code" {
+                    EmailSignIn::code()
+                } else {
+                    EmailSignIn::link()
+                };
+                Some(
+                    config
+                        .ttl(duration(
+                            "AUTHKIT_EMAIL_SIGN_IN_TTL",
+                            Duration::minutes(10),
+                        )?)
+                        .map_err(|e| bad("AUTHKIT_EMAIL_SIGN_IN_TTL", e.message))?,
+                )
+            }
+            Some(_) => return Err(bad("AUTHKIT_EMAIL_SIGN_IN", "use off, code or link")),
+        };
         let defaults = PrunePolicy::default();
         let session_retention =
             duration("AUTHKIT_SESSION_RETENTION", defaults.session_retention())?;
@@ -575,6 +602,7 @@ impl Settings {
         Ok(Self {
             cookies,
             totp,
+            email_sign_in,
             metrics,
             route_prefix,
             route_prefix_all: flag("AUTHKIT_ROUTE_PREFIX_ALL")?,
@@ -969,6 +997,30 @@ mod tests {
         }
         let err = settings(&[("AUTHKIT_JWT_ALG", "RS256")]).unwrap_err();
         assert_eq!(err.variable, "AUTHKIT_JWT_PRIVATE_KEY_FILE");
+    }
+
+    #[test]
+    fn sign_in_by_email_is_off_unless_a_mode_is_chosen() {
+        assert_eq!(settings(&[]).unwrap().email_sign_in, None);
+        let codes = settings(&[("AUTHKIT_EMAIL_SIGN_IN", "Code")]).unwrap();
+        assert_eq!(codes.email_sign_in, Some(EmailSignIn::code()));
+        let links = settings(&[
+            ("AUTHKIT_EMAIL_SIGN_IN", "link"),
+            ("AUTHKIT_EMAIL_SIGN_IN_TTL", "5m"),
+        ])
+        .unwrap();
+        assert_eq!(
+            links.email_sign_in,
+            Some(EmailSignIn::link().ttl(Duration::minutes(5)).unwrap())
+        );
+        let bad_mode = settings(&[("AUTHKIT_EMAIL_SIGN_IN", "sms")]).unwrap_err();
+        assert_eq!(bad_mode.variable, "AUTHKIT_EMAIL_SIGN_IN");
+        let long = settings(&[
+            ("AUTHKIT_EMAIL_SIGN_IN", "code"),
+            ("AUTHKIT_EMAIL_SIGN_IN_TTL", "2h"),
+        ])
+        .unwrap_err();
+        assert_eq!(long.variable, "AUTHKIT_EMAIL_SIGN_IN_TTL");
     }
 
     #[test]

@@ -171,6 +171,13 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
                 .unwrap_or_default(),
         ),
         ("AUTHKIT_HOSTED_PAGES", options.hosted_pages.to_string()),
+        (
+            "AUTHKIT_EMAIL_SIGN_IN",
+            options
+                .email_sign_in
+                .clone()
+                .unwrap_or_else(|| "code".to_owned()),
+        ),
         // Second factors offered, with a fixed key (32 bytes of `k`).
         (
             "AUTHKIT_TOTP_KEY",
