@@ -121,8 +121,8 @@ pub async fn a_new_sign_in_code_voids_the_one_before(target: Target) {
     expect_token_pair(&sign_in(&api, &email, &second).await);
 }
 
-/// In link mode the mail links to `/sign-in#token=…` and the token signs in once. Runs with
-/// [`options::email_sign_in_by_link`](options)
+/// In link mode the mail links to `/sign-in#token=…` and the token signs in once.
+/// Runs with [`options::email_sign_in_by_link`](super::options::email_sign_in_by_link).
 pub async fn a_mailed_sign_in_link_signs_in_once(target: Target) {
     let api = Api::new(target);
     let (email, _) = verified_account(&api).await;

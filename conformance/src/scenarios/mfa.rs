@@ -390,7 +390,8 @@ pub async fn the_password_grant_answers_mfa_required_for_an_account_with_a_secon
 }
 
 /// In cookie mode the second step, not the password, sets the cookies, and its JSON has no
-/// `refresh_token`. Runs with [`options::cookies_for_development`](options)
+/// `refresh_token`.
+/// Runs with [`options::cookies_for_development`](super::options::cookies_for_development).
 pub async fn the_second_step_sets_the_session_cookies_in_cookie_mode(target: Target) {
     let api = Api::new(target);
     let email = unique_email();
