@@ -9,12 +9,12 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
-use crate::model::{PasswordHash, Role, Session, SessionId, User, UserId};
+use crate::model::{Identity, IdentityId, PasswordHash, Role, Session, SessionId, User, UserId};
 use crate::store::{
-    CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore, PruneStore, PruneTarget,
-    RefreshFamily, RevocationRecord, RevocationStore, Revoked, Rotation, SecondFactorStore,
-    SessionRevocation, SessionStore, Store, StoreError, ThrottleStore, TotpCredential, UniqueField,
-    UserQuery, UserStore, UserUpdate,
+    CredentialChange, IdentityStore, LoginFailures, OAuthFlow, OneTimeToken, OneTimeTokenStore,
+    PruneStore, PruneTarget, RefreshFamily, RevocationRecord, RevocationStore, Revoked, Rotation,
+    SecondFactorStore, SessionRevocation, SessionStore, Store, StoreError, ThrottleStore,
+    TotpCredential, UniqueField, Unlink, UserQuery, UserStore, UserUpdate,
 };
 use crate::token::{RefreshKey, RefreshSelector, TokenHash};
 
@@ -30,6 +30,10 @@ struct State {
     totp: HashMap<UserId, TotpCredential>,
     /// Each user's recovery codes: digest and when it was used.
     recovery_codes: HashMap<UserId, Vec<(TokenHash, Option<OffsetDateTime>)>>,
+    /// Identities at other providers, in the order they were linked.
+    identities: Vec<Identity>,
+    /// Started provider flows, by state hash.
+    oauth_flows: HashMap<TokenHash, OAuthFlow>,
 }
 
 /// A session's refresh tokens, as SQL stores keep them in its row.
@@ -63,6 +67,12 @@ impl State {
             }
         }
         None
+    }
+
+    fn linked(&self, provider: &str, subject: &str) -> bool {
+        self.identities
+            .iter()
+            .any(|i| i.provider == provider && i.subject == subject)
     }
 
     fn revoke(&mut self, user_id: UserId, which: SessionRevocation, now: OffsetDateTime) -> u64 {
@@ -298,6 +308,7 @@ impl UserStore for MemoryStore {
         state.one_time_tokens.retain(|_, t| t.token.user_id != id);
         state.totp.remove(&id);
         state.recovery_codes.remove(&id);
+        state.identities.retain(|identity| identity.user_id != id);
         Ok(true)
     }
 
@@ -743,6 +754,113 @@ impl SecondFactorStore for MemoryStore {
             .totp
             .remove(&user_id)
             .is_some_and(|credential| credential.confirmed_at.is_some()))
+    }
+}
+
+#[async_trait]
+impl IdentityStore for MemoryStore {
+    async fn link_identity(&self, identity: &Identity) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        if !state.users.contains_key(&identity.user_id) {
+            return Err(StoreError::Backend("no such user".into()));
+        }
+        if state.linked(&identity.provider, &identity.subject) {
+            return Ok(false);
+        }
+        state.identities.push(identity.clone());
+        Ok(true)
+    }
+
+    async fn create_user_with_identity(
+        &self,
+        user: &User,
+        identity: &Identity,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        if let Some(field) = state.unique_conflict(
+            None,
+            Some(&user.email_canonical),
+            user.username_canonical.as_deref(),
+        ) {
+            return Err(StoreError::Conflict(field));
+        }
+        if state.linked(&identity.provider, &identity.subject) {
+            return Ok(false);
+        }
+        state.users.insert(user.id, user.clone());
+        state.identities.push(identity.clone());
+        Ok(true)
+    }
+
+    async fn identity_by_subject(
+        &self,
+        provider: &str,
+        subject: &str,
+    ) -> Result<Option<Identity>, StoreError> {
+        Ok(self
+            .lock()
+            .identities
+            .iter()
+            .find(|i| i.provider == provider && i.subject == subject)
+            .cloned())
+    }
+
+    async fn identities(&self, user_id: UserId) -> Result<Vec<Identity>, StoreError> {
+        let state = self.lock();
+        let mut mine: Vec<Identity> = state
+            .identities
+            .iter()
+            .filter(|i| i.user_id == user_id)
+            .cloned()
+            .collect();
+        mine.sort_by_key(|i| (i.created_at, i.id));
+        Ok(mine)
+    }
+
+    async fn unlink_identity(&self, user_id: UserId, id: IdentityId) -> Result<Unlink, StoreError> {
+        let mut state = self.lock();
+        let Some(at) = state
+            .identities
+            .iter()
+            .position(|i| i.id == id && i.user_id == user_id)
+        else {
+            return Ok(Unlink::NotFound);
+        };
+        let has_password = state
+            .users
+            .get(&user_id)
+            .is_some_and(|u| u.password_hash.is_usable());
+        let others = state
+            .identities
+            .iter()
+            .filter(|i| i.user_id == user_id && i.id != id)
+            .count();
+        if !has_password && others == 0 {
+            return Ok(Unlink::LastSignInMethod);
+        }
+        state.identities.remove(at);
+        Ok(Unlink::Removed)
+    }
+
+    async fn begin_oauth_flow(&self, flow: &OAuthFlow) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        state
+            .oauth_flows
+            .retain(|_, f| f.expires_at >= flow.created_at);
+        state.oauth_flows.insert(flow.state, flow.clone());
+        Ok(())
+    }
+
+    async fn take_oauth_flow(
+        &self,
+        state_hash: &TokenHash,
+        now: OffsetDateTime,
+    ) -> Result<Option<OAuthFlow>, StoreError> {
+        let mut state = self.lock();
+        Ok(state
+            .oauth_flows
+            .remove(state_hash)
+            .filter(|flow| now < flow.expires_at))
     }
 }
 

@@ -125,9 +125,32 @@ impl UserStatus {
 pub struct PasswordHash(String);
 
 impl PasswordHash {
+    /// The stored text of [`PasswordHash::unusable`]: not a PHC or bcrypt string, so no
+    /// password can ever match it (the leading `!` follows `/etc/shadow`'s locked accounts).
+    pub const UNUSABLE: &'static str = "!authkit:no-password";
+
     /// Wraps a stored hash string.
     pub fn new(phc: impl Into<String>) -> Self {
         Self(phc.into())
+    }
+
+    /// The hash of an account without a password (created by signing in with another
+    /// provider): every password is refused for it, after the cost of one dummy verification,
+    /// until a password reset sets one.
+    ///
+    /// ```
+    /// use authkit_core::model::PasswordHash;
+    ///
+    /// assert!(!PasswordHash::unusable().is_usable());
+    /// assert!(PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA").is_usable());
+    /// ```
+    pub fn unusable() -> Self {
+        Self(Self::UNUSABLE.to_owned())
+    }
+
+    /// Whether a password can sign in to this account (it is not [`PasswordHash::unusable`]).
+    pub fn is_usable(&self) -> bool {
+        self.0 != Self::UNUSABLE
     }
 
     /// The hash string, for storing it.
@@ -198,6 +221,28 @@ impl Session {
     pub fn is_active(&self, now: OffsetDateTime) -> bool {
         self.revoked_at.is_none() && now < self.idle_expires_at && now < self.expires_at
     }
+}
+
+/// An identity id: a UUID v7.
+pub type IdentityId = Uuid;
+
+/// An account at another identity provider (OpenID Connect, or an OAuth2 provider such as
+/// GitHub) linked to a user: signing in there signs the user in here. A user may have several;
+/// one (`provider`, `subject`) belongs to at most one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The id (UUID v7).
+    pub id: IdentityId,
+    /// The user it signs in.
+    pub user_id: UserId,
+    /// The provider's configured name (`google`, `github`, ...).
+    pub provider: String,
+    /// The provider's stable id of the account (`sub`, or GitHub's numeric `id`).
+    pub subject: String,
+    /// The address the provider asserted when the identity was linked, if any.
+    pub email: Option<String>,
+    /// When it was linked.
+    pub created_at: OffsetDateTime,
 }
 
 /// Who is calling: recorded on sessions and events.

@@ -2,7 +2,8 @@
 //!
 //! Flows reach storage only through these traits. A backend implements [`UserStore`],
 //! [`SessionStore`], [`OneTimeTokenStore`], [`ThrottleStore`], [`RevocationStore`],
-//! [`PruneStore`] and [`SecondFactorStore`], then [`Store`] to tie them together. Every "exactly one winner" promise below must hold across processes sharing one
+//! [`PruneStore`], [`SecondFactorStore`] and [`IdentityStore`], then [`Store`] to tie them
+//! together. Every "exactly one winner" promise below must hold across processes sharing one
 //! database: implement it as one conditional `UPDATE`/`DELETE` checked by its affected row count,
 //! never as a read followed by a write.
 //!
@@ -13,7 +14,9 @@
 use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
-use crate::model::{PasswordHash, Role, Session, SessionId, User, UserId, UserStatus};
+use crate::model::{
+    Identity, IdentityId, PasswordHash, Role, Session, SessionId, User, UserId, UserStatus,
+};
 use crate::token::{RefreshKey, RefreshSelector, TokenHash};
 
 /// Which unique field a write collided on.
@@ -244,7 +247,8 @@ pub trait UserStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<Option<User>, StoreError>;
 
-    /// Deletes the user with their sessions, refresh tokens, one-time tokens and second factors, recording a
+    /// Deletes the user with their sessions, refresh tokens, one-time tokens, second factors
+    /// and identities, recording a
     /// [`Revoked::Account`] record in the same transaction.
     /// `false` when there was no such user.
     async fn delete_user(&self, id: UserId, now: OffsetDateTime) -> Result<bool, StoreError>;
@@ -573,6 +577,105 @@ pub trait SecondFactorStore: Send + Sync {
     async fn remove_second_factors(&self, user_id: UserId) -> Result<bool, StoreError>;
 }
 
+/// A sign-in or link at another provider, started and not yet finished: what the callback
+/// needs to finish it. Stored when the flow starts, taken (deleted) once by the callback.
+/// `Debug` hides the PKCE verifier.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OAuthFlow {
+    /// SHA-256 of the `state` sent to the provider: the record's key.
+    pub state: TokenHash,
+    /// The provider's configured name.
+    pub provider: String,
+    /// SHA-256 of the random value in the browser's flow cookie: the callback must come from
+    /// the browser that started the flow.
+    pub binding: TokenHash,
+    /// SHA-256 of the `nonce` sent to the provider, which its ID token must carry back.
+    pub nonce: TokenHash,
+    /// The PKCE code verifier (RFC 7636), sent with the code to the token endpoint.
+    pub pkce_verifier: String,
+    /// The redirect URI sent with the authorization request, sent again, exactly, with the
+    /// code.
+    pub redirect_uri: String,
+    /// For a link started by a signed-in user: that user. `None` for a sign-in.
+    pub link_user: Option<UserId>,
+    /// When the flow started.
+    pub created_at: OffsetDateTime,
+    /// When it stops being accepted.
+    pub expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for OAuthFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthFlow")
+            .field("provider", &self.provider)
+            .field("pkce_verifier", &"[redacted]")
+            .field("redirect_uri", &self.redirect_uri)
+            .field("link_user", &self.link_user)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`IdentityStore::unlink_identity`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unlink {
+    /// The identity was removed.
+    Removed,
+    /// The user has no identity with this id.
+    NotFound,
+    /// Nothing was removed: it is the user's last way to sign in (no usable password, no
+    /// other identity).
+    LastSignInMethod,
+}
+
+/// Identities at other providers ([`Identity`]) and the flows that link them
+/// ([`OAuthFlow`]). Deleting a user deletes their identities.
+#[async_trait]
+pub trait IdentityStore: Send + Sync {
+    /// Links `identity` to its user. `false` (nothing changed) when its (`provider`,
+    /// `subject`) is linked already, to this user or another: of N concurrent links of one
+    /// (`provider`, `subject`), exactly one returns `true`.
+    async fn link_identity(&self, identity: &Identity) -> Result<bool, StoreError>;
+
+    /// Creates `user` with `identity` linked (a first sign-in), in one transaction. Fails
+    /// with [`StoreError::Conflict`] as [`UserStore::create_user`] does; `false` (no user
+    /// created) when the identity's (`provider`, `subject`) is linked already. Of N concurrent
+    /// calls with one (`provider`, `subject`), at most one returns `true`.
+    async fn create_user_with_identity(
+        &self,
+        user: &User,
+        identity: &Identity,
+    ) -> Result<bool, StoreError>;
+
+    /// The identity with this (`provider`, `subject`).
+    async fn identity_by_subject(
+        &self,
+        provider: &str,
+        subject: &str,
+    ) -> Result<Option<Identity>, StoreError>;
+
+    /// The user's identities, oldest first.
+    async fn identities(&self, user_id: UserId) -> Result<Vec<Identity>, StoreError>;
+
+    /// Removes the user's identity `id`, unless it is the user's last way to sign in: the user
+    /// has no usable password ([`PasswordHash::is_usable`]) and no other identity. Decided
+    /// and done in one transaction that holds the user's row, so that of two concurrent
+    /// unlinks of a passwordless user's two identities, one is refused.
+    async fn unlink_identity(&self, user_id: UserId, id: IdentityId) -> Result<Unlink, StoreError>;
+
+    /// Stores a started flow. May delete flows that expired before `flow.created_at`.
+    async fn begin_oauth_flow(&self, flow: &OAuthFlow) -> Result<(), StoreError>;
+
+    /// Takes (deletes and returns) the flow with this state hash if it has not expired at
+    /// `now`. Of N concurrent calls with one state, at most one returns `Some`.
+    async fn take_oauth_flow(
+        &self,
+        state: &TokenHash,
+        now: OffsetDateTime,
+    ) -> Result<Option<OAuthFlow>, StoreError>;
+}
+
 /// Everything a flow needs from storage.
 #[async_trait]
 pub trait Store:
@@ -583,6 +686,7 @@ pub trait Store:
     + RevocationStore
     + PruneStore
     + SecondFactorStore
+    + IdentityStore
 {
     /// Checks the backend answers (readiness). The default always succeeds.
     async fn ping(&self) -> Result<(), StoreError> {

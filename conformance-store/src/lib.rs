@@ -33,7 +33,8 @@
 //! Every case runs on a multi-threaded runtime, so the concurrency cases (50 rotations of one
 //! refresh token, 20 consumptions of one one-time token or MFA challenge, 20 registrations of
 //! one address, 100 failed logins, four prunes of the same rows, 20 uses of one TOTP step or
-//! recovery code) really race. Time is passed explicitly, as the traits take `now`.
+//! recovery code, 20 links or first sign-ins of one provider identity, 20 takes of one
+//! authorization flow) really race. Time is passed explicitly, as the traits take `now`.
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -42,11 +43,11 @@ use std::sync::Arc;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-use authkit_core::model::{PasswordHash, Role, Session, User, UserStatus, new_id};
+use authkit_core::model::{Identity, PasswordHash, Role, Session, User, UserStatus, new_id};
 use authkit_core::store::{
-    CredentialChange, OneTimeToken, RefreshFamily, RevocationRecord, Revoked, Rotation,
-    SessionRevocation, Store, StoreError, TokenPurpose, TotpCredential, UniqueField, UserQuery,
-    UserUpdate,
+    CredentialChange, OAuthFlow, OneTimeToken, RefreshFamily, RevocationRecord, Revoked, Rotation,
+    SessionRevocation, Store, StoreError, TokenPurpose, TotpCredential, UniqueField, Unlink,
+    UserQuery, UserUpdate,
 };
 use authkit_core::token::{OpaqueToken, RefreshKey, RefreshToken, TokenHash};
 

@@ -278,6 +278,11 @@ impl PasswordHasher {
         password: &SecretString,
         stored: &PasswordHash,
     ) -> Result<Verification, AuthError> {
+        if !stored.is_usable() {
+            // An account without a password: the cost of a verification, then a refusal.
+            self.verify_dummy(password).await;
+            return Ok(Verification::Invalid);
+        }
         let Some(parsed) = self.parse_stored(stored.as_str()) else {
             self.verify_dummy(password).await;
             return Err(AuthError::Hashing(UNRECOGNISED_FORMAT.into()));

@@ -507,3 +507,20 @@ async fn hand_made_invalid_params_fail_hashing_instead_of_panicking() {
     let result = hasher.hash(&secret("vintage kettle")).await;
     assert!(matches!(result, Err(AuthError::Hashing(_))), "{result:?}");
 }
+
+#[tokio::test]
+async fn an_unusable_hash_refuses_every_password_at_the_cost_of_one_verification() {
+    let hasher = PasswordHasher::new(HashParams::insecure_fast_for_tests(), 1);
+    let unusable = PasswordHash::unusable();
+    for password in ["", "!authkit:no-password", "a long and unusual passphrase"] {
+        let before = hasher.verifications();
+        assert_eq!(
+            hasher
+                .verify(&SecretString::from(password), &unusable)
+                .await
+                .unwrap(),
+            Verification::Invalid
+        );
+        assert_eq!(hasher.verifications(), before + 1, "{password:?}");
+    }
+}

@@ -5,6 +5,7 @@
 use super::*;
 
 mod credentials;
+mod identities;
 mod one_time_tokens;
 mod pruning;
 mod revocations;
@@ -14,6 +15,7 @@ mod throttle;
 mod users;
 
 pub use credentials::*;
+pub use identities::*;
 pub use one_time_tokens::*;
 pub use pruning::*;
 pub use revocations::*;
