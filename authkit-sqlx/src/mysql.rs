@@ -92,6 +92,10 @@ pub(crate) mod sql {
          sealed_secret = IF(confirmed_at IS NULL, VALUES(sealed_secret), sealed_secret), \
          created_at = IF(confirmed_at IS NULL, VALUES(created_at), created_at)";
     pub(crate) const BEGIN_TOTP_COUNTS: bool = false;
+
+    /// The user's password hash, its row held until commit: unlinks of one user queue.
+    pub(crate) const LOCK_USER_PASSWORD: &str =
+        "SELECT password_hash FROM users WHERE id = ? FOR UPDATE";
 }
 
 /// No push on MySQL/MariaDB: the revocation feed is polled.

@@ -158,6 +158,10 @@ pub(crate) mod sql {
          WHERE totp_credentials.confirmed_at IS NULL";
     pub(crate) const BEGIN_TOTP_COUNTS: bool = true;
 
+    /// The user's password hash, its row held until commit: unlinks of one user queue.
+    pub(crate) const LOCK_USER_PASSWORD: &str =
+        "SELECT password_hash FROM users WHERE id = $1 FOR UPDATE";
+
     /// PostgreSQL answers an `UPDATE` with `RETURNING`: a rotation is one statement.
     pub(crate) const UPDATE_RETURNING: bool = true;
 }

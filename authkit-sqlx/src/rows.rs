@@ -2,9 +2,9 @@
 
 use std::net::IpAddr;
 
-use authkit_core::model::{PasswordHash, Role, Session, User, UserStatus};
+use authkit_core::model::{Identity, PasswordHash, Role, Session, User, UserStatus};
 use authkit_core::store::{
-    LoginFailures, OneTimeToken, RevocationRecord, Revoked, TokenPurpose, TotpCredential,
+    LoginFailures, OAuthFlow, OneTimeToken, RevocationRecord, Revoked, TokenPurpose, TotpCredential,
 };
 use authkit_core::token::TokenHash;
 use uuid::Uuid;
@@ -212,4 +212,62 @@ impl TotpRow {
 /// A stored failure count as the trait's `u32`.
 pub(crate) fn count(failures: i32) -> u32 {
     u32::try_from(failures).unwrap_or(0)
+}
+
+/// An `identities` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct IdentityRow {
+    id: Uuid,
+    user_id: Uuid,
+    provider: String,
+    subject: String,
+    email: Option<String>,
+    created_at: i64,
+}
+
+impl IdentityRow {
+    pub(crate) fn into_identity(self) -> Result<Identity, sqlx::Error> {
+        Ok(Identity {
+            id: self.id,
+            user_id: self.user_id,
+            provider: self.provider,
+            subject: self.subject,
+            email: self.email,
+            created_at: from_micros(self.created_at)?,
+        })
+    }
+}
+
+/// An `oauth_flows` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct OAuthFlowRow {
+    state_hash: Vec<u8>,
+    provider: String,
+    binding_hash: Vec<u8>,
+    nonce_hash: Vec<u8>,
+    pkce_verifier: String,
+    redirect_uri: String,
+    link_user_id: Option<Uuid>,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl OAuthFlowRow {
+    pub(crate) fn into_flow(self) -> Result<OAuthFlow, sqlx::Error> {
+        let hash = |bytes: &[u8]| {
+            TokenHash::from_slice(bytes)
+                .ok_or_else(|| corrupt(format!("a flow hash of {} bytes", bytes.len())))
+        };
+        Ok(OAuthFlow {
+            state: hash(&self.state_hash)?,
+            provider: self.provider,
+            binding: hash(&self.binding_hash)?,
+            nonce: hash(&self.nonce_hash)?,
+            pkce_verifier: self.pkce_verifier,
+            redirect_uri: self.redirect_uri,
+            link_user: self.link_user_id,
+            created_at: from_micros(self.created_at)?,
+            expires_at: from_micros(self.expires_at)?,
+        })
+    }
 }

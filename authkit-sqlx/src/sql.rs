@@ -39,6 +39,7 @@ macro_rules! portable_sql {
         one_time_token_sql!($placeholders);
         throttle_sql!($placeholders);
         second_factor_sql!($placeholders);
+        identity_sql!($placeholders);
 
         pub(crate) const INSERT_EVENT: &str = $placeholders!(
             "INSERT INTO auth_events (kind, at, user_id, session_id, ip, detail) \

@@ -122,6 +122,9 @@ pub(crate) mod sql {
          sealed_secret = excluded.sealed_secret, created_at = excluded.created_at \
          WHERE totp_credentials.confirmed_at IS NULL";
     pub(crate) const BEGIN_TOTP_COUNTS: bool = true;
+
+    /// The user's password hash, read first by an unlink (writers are serialised already).
+    pub(crate) const LOCK_USER_PASSWORD: &str = "SELECT password_hash FROM users WHERE id = ?";
 }
 
 /// No push on SQLite: the revocation feed is polled.

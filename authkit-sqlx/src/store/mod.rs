@@ -1,7 +1,7 @@
 //! The one implementation of every storage trait, as the [`impl_store!`] macro instantiated per
 //! backend with its concrete types: one file per trait, each with the statements it runs
 //! (`users.rs`, `sessions.rs`, `one_time_tokens.rs`, `throttle.rs`, `revocations.rs`,
-//! `prune.rs`, `second_factors.rs`), and here what they share (the transaction, the `Debug`
+//! `prune.rs`, `second_factors.rs`, `identities.rs`), and here what they share (the transaction, the `Debug`
 //! form, `Store`, `EventSink`, `SqlStore`).
 //!
 //! Why a macro: the trait impls written generically over `sqlx::Database` need a long
@@ -25,13 +25,15 @@ mod revocations;
 mod prune;
 #[macro_use]
 mod second_factors;
+#[macro_use]
+mod identities;
 
 /// Implements `Debug`, every storage trait, `EventSink` and `SqlStore` for a backend's store.
 ///
 /// `store` must be a struct with a `pool: sqlx::Pool<database>` field, `sql` a module holding
 /// the [`portable_sql!`] and [`prune_sql!`] statements plus `BEGIN`, `UPDATE_RETURNING`,
 /// `RECORD_LOGIN_FAILURE`, `RECORD_LOGIN_FAILURE_RETURNS_COUNT`, `BEGIN_TOTP`,
-/// `BEGIN_TOTP_COUNTS` and `PRUNE_ISOLATION`, `migrator` a `sqlx::migrate::Migrator` static.
+/// `BEGIN_TOTP_COUNTS`, `LOCK_USER_PASSWORD` and `PRUNE_ISOLATION`, `migrator` a `sqlx::migrate::Migrator` static.
 macro_rules! impl_store {
     (
         store: $store:ident,
@@ -43,13 +45,15 @@ macro_rules! impl_store {
         mod store_impl {
             use async_trait::async_trait;
             use authkit_core::events::{AuthEvent, EventSink};
-            use authkit_core::model::{PasswordHash, Role, Session, SessionId, User, UserId};
+            use authkit_core::model::{
+                Identity, IdentityId, PasswordHash, Role, Session, SessionId, User, UserId,
+            };
             use authkit_core::store::{
-                CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore, PruneStore,
-                PruneTarget, RefreshFamily, RevocationListener, RevocationRecord,
-                RevocationStore, Rotation, SecondFactorStore, SessionRevocation, SessionStore,
-                Store, StoreError, ThrottleStore, TotpCredential, UniqueField, UserQuery,
-                UserStore, UserUpdate,
+                CredentialChange, IdentityStore, LoginFailures, OAuthFlow, OneTimeToken,
+                OneTimeTokenStore, PruneStore, PruneTarget, RefreshFamily, RevocationListener,
+                RevocationRecord, RevocationStore, Rotation, SecondFactorStore,
+                SessionRevocation, SessionStore, Store, StoreError, ThrottleStore,
+                TotpCredential, UniqueField, Unlink, UserQuery, UserStore, UserUpdate,
             };
             use authkit_core::token::{RefreshKey, RefreshSelector, TokenHash};
             use sqlx::{QueryBuilder, Transaction};
@@ -60,8 +64,8 @@ macro_rules! impl_store {
             use crate::error::store_error;
             use crate::retry::with_retries;
             use crate::rows::{
-                FailuresRow, OneTimeTokenRow, RefreshFamilyRow, RevocationRow, SessionRow, TotpRow,
-                UserRow, count,
+                FailuresRow, IdentityRow, OAuthFlowRow, OneTimeTokenRow, RefreshFamilyRow,
+                RevocationRow, SessionRow, TotpRow, UserRow, count,
             };
             use crate::{Backend, SqlStore};
 
@@ -135,6 +139,7 @@ macro_rules! impl_store {
             impl_revocation_store!($store, $db, $sql);
             impl_prune_store!($store, $db, $sql);
             impl_second_factor_store!($store, $db, $sql);
+            impl_identity_store!($store, $db, $sql);
 
             #[async_trait]
             impl Store for $store {

@@ -37,6 +37,24 @@ macro_rules! user_sql {
 /// `UserStore` for a backend's store, expanded by [`impl_store!`] inside its `store_impl` module.
 macro_rules! impl_user_store {
     ($store:ident, $db:ty, $sql:ident) => {
+        /// The insert of `user`, to run on the pool or in a transaction.
+        fn insert_user(
+            user: &User,
+        ) -> sqlx::query::Query<'_, $db, <$db as sqlx::Database>::Arguments> {
+            sqlx::query($sql::INSERT_USER)
+                .bind(user.id)
+                .bind(user.email.as_str())
+                .bind(user.email_canonical.as_str())
+                .bind(user.username.as_deref())
+                .bind(user.username_canonical.as_deref())
+                .bind(user.password_hash.as_str())
+                .bind(user.role.as_str())
+                .bind(user.status.as_str())
+                .bind(user.email_verified)
+                .bind(micros(user.created_at))
+                .bind(micros(user.updated_at))
+        }
+
         async fn user_in(tx: &mut Tx, id: UserId) -> Result<Option<User>, sqlx::Error> {
             sqlx::query_as::<_, UserRow>($sql::USER_BY_ID)
                 .bind(id)
@@ -61,21 +79,30 @@ macro_rules! impl_user_store {
             }
 
             async fn create_user_once(&self, user: &User) -> Result<(), sqlx::Error> {
-                sqlx::query($sql::INSERT_USER)
-                    .bind(user.id)
-                    .bind(user.email.as_str())
-                    .bind(user.email_canonical.as_str())
-                    .bind(user.username.as_deref())
-                    .bind(user.username_canonical.as_deref())
-                    .bind(user.password_hash.as_str())
-                    .bind(user.role.as_str())
-                    .bind(user.status.as_str())
-                    .bind(user.email_verified)
-                    .bind(micros(user.created_at))
-                    .bind(micros(user.updated_at))
-                    .execute(&self.pool)
-                    .await?;
+                insert_user(user).execute(&self.pool).await?;
                 Ok(())
+            }
+
+            /// A unique conflict of a user insert as the reference store reports it: a taken
+            /// address first, whichever index the database happened to check first.
+            async fn user_conflict(&self, user: &User, error: sqlx::Error) -> StoreError {
+                match store_error(error) {
+                    StoreError::Conflict(UniqueField::Username) => {
+                        let email_taken = sqlx::query($sql::EMAIL_IN_USE)
+                            .bind(user.email_canonical.as_str())
+                            .fetch_optional(&self.pool)
+                            .await;
+                        match email_taken {
+                            Ok(taken) => StoreError::Conflict(if taken.is_some() {
+                                UniqueField::Email
+                            } else {
+                                UniqueField::Username
+                            }),
+                            Err(error) => store_error(error),
+                        }
+                    }
+                    other => other,
+                }
             }
 
             async fn update_user_once(
@@ -211,24 +238,7 @@ macro_rules! impl_user_store {
             async fn create_user(&self, user: &User) -> Result<(), StoreError> {
                 match with_retries(|| self.create_user_once(user)).await {
                     Ok(()) => Ok(()),
-                    Err(error) => match store_error(error) {
-                        // Like the reference store: a taken address is reported first,
-                        // whichever index the database happened to check first.
-                        StoreError::Conflict(UniqueField::Username) => {
-                            let email_taken = sqlx::query($sql::EMAIL_IN_USE)
-                                .bind(user.email_canonical.as_str())
-                                .fetch_optional(&self.pool)
-                                .await
-                                .map_err(store_error)?
-                                .is_some();
-                            Err(StoreError::Conflict(if email_taken {
-                                UniqueField::Email
-                            } else {
-                                UniqueField::Username
-                            }))
-                        }
-                        other => Err(other),
-                    },
+                    Err(error) => Err(self.user_conflict(user, error).await),
                 }
             }
 
