@@ -122,7 +122,7 @@ async fn handle(
     let forwarded_for = joined(headers, "x-forwarded-for");
     let cookie = cookies(api, headers);
     let request = HttpRequest {
-        path_id: req.match_info().get("id"),
+        path_id: route.id_in(req.path()),
         query: Some(req.query_string()).filter(|q| !q.is_empty()),
         authorization: text(headers, header::AUTHORIZATION),
         content_type: text(headers, header::CONTENT_TYPE),

@@ -431,6 +431,73 @@ pub struct UserPage {
     pub next_cursor: Option<String>,
 }
 
+/// One entry of `GET /auth/identities`: an identity at another provider linked to the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Identity))]
+pub struct IdentityView {
+    /// The identity's id (for `DELETE /auth/identities/{id}`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+    pub id: crate::model::IdentityId,
+    /// The provider's configured name.
+    pub provider: String,
+    /// The provider's id of the account.
+    pub subject: String,
+    /// The address the provider asserted when it was linked.
+    pub email: Option<String>,
+    /// RFC 3339, UTC.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<&crate::model::Identity> for IdentityView {
+    fn from(i: &crate::model::Identity) -> Self {
+        Self {
+            id: i.id,
+            provider: i.provider.clone(),
+            subject: i.subject.clone(),
+            email: i.email.clone(),
+            created_at: i.created_at,
+        }
+    }
+}
+
+/// The answer of `POST /auth/oauth/{provider}/link`: where to send the browser (which also
+/// received the flow's cookie).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthorizationRedirect {
+    /// The provider's authorization URL for this flow.
+    pub authorization_url: String,
+}
+
+/// The query of `GET /auth/oauth/{provider}/callback`, as the provider sends it.
+#[derive(Clone, Default, Deserialize)]
+pub struct OAuthCallbackQuery {
+    /// The authorization code.
+    #[serde(default)]
+    pub code: Option<SecretString>,
+    /// The `state` the flow sent.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// The provider's refusal (`access_denied`, ...).
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The issuer of the answer (RFC 9207), when the provider names it.
+    #[serde(default)]
+    pub iss: Option<String>,
+}
+
+impl fmt::Debug for OAuthCallbackQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthCallbackQuery")
+            .field("code", &self.code.as_ref().map(|_| "[redacted]"))
+            .field("error", &self.error)
+            .field("iss", &self.iss)
+            .finish_non_exhaustive()
+    }
+}
+
 /// An RFC 6749 5.2 error body, for the OAuth2 token endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OAuthError {

@@ -129,6 +129,50 @@ error_codes! {
     /// Sign-in by e-mail: the code or link is wrong, expired or used, or the address has no
     /// account, all alike (401).
     InvalidSignInCode = ("invalid_sign_in_code", 401, "Invalid or expired sign-in code"),
+    /// Sign-in with another provider: the callback's `state` is unknown, used, expired, of
+    /// another provider, or the browser is not the one that started the flow: start again
+    /// (400).
+    InvalidOAuthState = (
+        "invalid_oauth_state",
+        400,
+        "The sign-in flow is invalid or expired: start again"
+    ),
+    /// Sign-in with another provider: the provider refused (its `error`, such as
+    /// `access_denied` or `invalid_grant`, is the `detail`), could not be reached, or answered
+    /// something unusable (502).
+    OAuthProviderError = (
+        "oauth_provider_error",
+        502,
+        "The identity provider refused or failed"
+    ),
+    /// Sign-in with OpenID Connect: the ID token failed validation (signature, issuer,
+    /// audience, expiry, nonce, `at_hash`) (401).
+    InvalidIdToken = ("invalid_id_token", 401, "The identity provider's ID token is invalid"),
+    /// The provider's identity is linked to another account already (409).
+    IdentityAlreadyLinked = (
+        "identity_already_linked",
+        409,
+        "This identity is linked to another account"
+    ),
+    /// An account with the provider's address exists and cannot be linked automatically
+    /// (the provider or the account did not verify the address): sign in, then link (409).
+    OAuthAccountExists = (
+        "oauth_account_exists",
+        409,
+        "An account with this address exists: sign in and link the provider"
+    ),
+    /// The provider did not verify the address it gave, so no account is made from it (403).
+    OAuthEmailUnverified = (
+        "oauth_email_unverified",
+        403,
+        "The identity provider has not verified the e-mail address"
+    ),
+    /// The identity is the account's last way to sign in (no password, no other identity) (409).
+    LastSignInMethod = (
+        "last_sign_in_method",
+        409,
+        "This is the account's last way to sign in"
+    ),
     /// The resource does not exist, or is not the caller's (404).
     NotFound = ("not_found", 404, "Not found"),
     /// The path exists but does not serve this method; `Allow` lists those it does (405).
@@ -252,6 +296,27 @@ pub enum AuthError {
     /// A wrong, expired or used e-mail sign-in code or link, or an address without an account.
     #[error("invalid or expired sign-in code")]
     InvalidSignInCode,
+    /// The provider flow's `state` or browser binding was refused.
+    #[error("invalid or expired sign-in flow")]
+    InvalidOAuthState,
+    /// The provider refused or failed; its (safe) error code, if it gave one.
+    #[error("the identity provider refused or failed: {0:?}")]
+    OAuthProviderError(Option<String>),
+    /// The ID token failed validation; the reason is for logs only.
+    #[error("invalid ID token: {0}")]
+    InvalidIdToken(&'static str),
+    /// The identity is linked to another account.
+    #[error("identity linked to another account")]
+    IdentityAlreadyLinked,
+    /// An account with the provider's address exists and is not linked automatically.
+    #[error("an account with this address exists")]
+    OAuthAccountExists,
+    /// The provider did not verify the address.
+    #[error("the provider has not verified the address")]
+    OAuthEmailUnverified,
+    /// Unlinking the account's last way to sign in.
+    #[error("the last sign-in method cannot be removed")]
+    LastSignInMethod,
     /// A storage failure.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -295,6 +360,13 @@ impl AuthError {
             Self::InvalidSignInCode => ErrorCode::InvalidSignInCode,
             Self::MfaAlreadyEnabled => ErrorCode::MfaAlreadyEnabled,
             Self::MfaNotEnabled(_) => ErrorCode::MfaNotEnabled,
+            Self::InvalidOAuthState => ErrorCode::InvalidOAuthState,
+            Self::OAuthProviderError(_) => ErrorCode::OAuthProviderError,
+            Self::InvalidIdToken(_) => ErrorCode::InvalidIdToken,
+            Self::IdentityAlreadyLinked => ErrorCode::IdentityAlreadyLinked,
+            Self::OAuthAccountExists => ErrorCode::OAuthAccountExists,
+            Self::OAuthEmailUnverified => ErrorCode::OAuthEmailUnverified,
+            Self::LastSignInMethod => ErrorCode::LastSignInMethod,
             Self::Store(StoreError::Unavailable(_)) | Self::PasswordCheckUnavailable(_) => {
                 ErrorCode::Unavailable
             }
@@ -346,6 +418,7 @@ impl AuthError {
                 format!("retry in {} seconds", retry_after_secs(*retry_after)),
             ),
             Self::MfaNotEnabled(why) => Some((*why).to_owned()),
+            Self::OAuthProviderError(code) => code.clone(),
             Self::MfaRequired(challenge) => {
                 let mut problem = Problem::new(
                     code,

@@ -61,6 +61,11 @@ pub enum EventKind {
     RecoveryCodesRegenerated,
     /// A sign-in code or link was mailed (`detail`: `mode=code` or `mode=link`).
     EmailSignInRequested,
+    /// An identity at another provider was linked (`detail`: `provider=… by=owner`, `by=auto`
+    /// for a verified address, or `by=sign_up` for a first sign-in).
+    IdentityLinked,
+    /// An identity at another provider was unlinked (`detail`: `provider=…`).
+    IdentityUnlinked,
 }
 
 impl EventKind {
@@ -90,6 +95,8 @@ impl EventKind {
             Self::RecoveryCodeUsed => "auth.mfa.recovery_code_used",
             Self::RecoveryCodesRegenerated => "auth.mfa.recovery_codes_regenerated",
             Self::EmailSignInRequested => "auth.email_sign_in.requested",
+            Self::IdentityLinked => "auth.identity.linked",
+            Self::IdentityUnlinked => "auth.identity.unlinked",
         }
     }
 }

@@ -36,6 +36,10 @@
 //! - **Sign-in by e-mail** ([`passwordless`], cargo feature `email-sign-in`, on by default): a
 //!   one-time code or magic link mailed to a verified address, single use, throttled, answering
 //!   alike for every address.
+//! - **Other identity providers** ([`oauth`], cargo feature `oidc`): sign-in with OpenID
+//!   Connect providers and GitHub-style OAuth2 providers (authorization code with PKCE, state
+//!   and nonce bound to the browser, ID tokens validated on pinned algorithms), identities
+//!   linked to accounts without taking over anyone's address.
 //! - **The wire contract** ([`dto`], [`error`]): request and answer bodies and one error enum
 //!   with stable codes and statuses, shared by the axum and actix adapters.
 //!
@@ -99,6 +103,8 @@ pub mod memory;
 #[cfg(feature = "totp")]
 pub mod mfa;
 pub mod model;
+#[cfg(feature = "oidc")]
+pub mod oauth;
 pub mod password;
 #[cfg(feature = "email-sign-in")]
 pub mod passwordless;
@@ -111,12 +117,16 @@ pub mod telemetry;
 pub mod token;
 
 pub use auth::{Auth, AuthBuilder, PrunePolicy, PruneReport, Registration};
+#[cfg(feature = "oidc")]
+pub use auth::{OAuthOutcome, OAuthStart};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     AuthConfig, AuthConfigBuilder, ConfigError, FeedMode, LoginThrottle, RevocationFeed,
     SessionCheck, StaleAnswer,
 };
 pub use error::{AuthError, ErrorCode, MfaChallenge, Problem};
-pub use model::{ClientInfo, Role, Session, SessionId, User, UserId, UserStatus};
+pub use model::{
+    ClientInfo, Identity, IdentityId, Role, Session, SessionId, User, UserId, UserStatus,
+};
 pub use principal::Principal;
 pub use secret::SecretString;

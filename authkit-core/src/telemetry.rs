@@ -122,6 +122,10 @@ impl LoginOutcome {
                 | AuthError::InvalidMfaChallenge
                 | AuthError::InvalidSignInCode,
             ) => Self::InvalidCredentials,
+            #[cfg(feature = "oidc")]
+            Err(AuthError::InvalidOAuthState | AuthError::InvalidIdToken(_)) => {
+                Self::InvalidCredentials
+            }
             Err(_) => Self::Error,
         }
     }

@@ -125,6 +125,7 @@ use std::time::Duration;
 
 use authkit_core::mail::MemoryMailer;
 
+pub mod providers;
 pub mod scenarios;
 pub mod support;
 

@@ -5,7 +5,8 @@
 //! [`login`](Auth::login) in `login.rs`, refresh rotation and sessions in `session.rs`,
 //! verification and password reset in `recovery.rs`, self-service account changes in
 //! `account.rs`, administration in `admin.rs`, deleting what has ended in `prune.rs`, second
-//! factors in `mfa.rs`, sign-in by e-mail in `email_sign_in.rs`.
+//! factors in `mfa.rs`, sign-in by e-mail in `email_sign_in.rs`, sign-in with other providers
+//! and identities in `oauth.rs`.
 
 mod account;
 mod admin;
@@ -15,6 +16,8 @@ mod feed;
 mod login;
 #[cfg(feature = "totp")]
 mod mfa;
+#[cfg(feature = "oidc")]
+mod oauth;
 mod prune;
 mod recovery;
 mod session;
@@ -41,6 +44,8 @@ use crate::store::Store;
 use crate::token::RefreshToken;
 
 pub use login::Registration;
+#[cfg(feature = "oidc")]
+pub use oauth::{OAuthOutcome, OAuthStart};
 pub use prune::{PrunePolicy, PruneReport};
 
 /// The auth service. Cheap to clone (one `Arc`); share one per process.
@@ -101,6 +106,9 @@ struct Inner {
     /// Sign-in by e-mail's settings; `None` when it is not offered.
     #[cfg(feature = "email-sign-in")]
     email_sign_in: Option<crate::passwordless::EmailSignIn>,
+    /// Other providers' settings; `None` when none is offered.
+    #[cfg(feature = "oidc")]
+    oauth: Option<crate::oauth::OAuthConfig>,
 }
 
 impl fmt::Debug for Auth {
@@ -123,9 +131,19 @@ pub struct AuthBuilder {
     totp: Option<crate::mfa::TotpConfig>,
     #[cfg(feature = "email-sign-in")]
     email_sign_in: Option<crate::passwordless::EmailSignIn>,
+    #[cfg(feature = "oidc")]
+    oauth: Option<crate::oauth::OAuthConfig>,
 }
 
 impl AuthBuilder {
+    /// Offers sign-in with these providers (default: none; the provider and identity routes
+    /// answer 404). See [`crate::oauth`].
+    #[cfg(feature = "oidc")]
+    pub fn oauth(mut self, config: crate::oauth::OAuthConfig) -> Self {
+        self.oauth = Some(config);
+        self
+    }
+
     /// Offers sign-in by a code or link mailed to a verified address (default: not offered;
     /// its routes answer 404). See [`crate::passwordless`].
     #[cfg(feature = "email-sign-in")]
@@ -202,6 +220,8 @@ impl AuthBuilder {
                 totp: self.totp,
                 #[cfg(feature = "email-sign-in")]
                 email_sign_in: self.email_sign_in,
+                #[cfg(feature = "oidc")]
+                oauth: self.oauth,
             }),
         };
         if let Some(revocations) = &auth.inner.revocations {
@@ -226,6 +246,8 @@ impl Auth {
             totp: None,
             #[cfg(feature = "email-sign-in")]
             email_sign_in: None,
+            #[cfg(feature = "oidc")]
+            oauth: None,
         }
     }
 

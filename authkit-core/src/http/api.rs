@@ -164,10 +164,21 @@ impl HttpApi {
         })
     }
 
-    /// Whether this API reads cookies at all (cookie mode is on): an adapter need not collect
-    /// the `Cookie` header otherwise.
+    /// Whether this API reads cookies at all (cookie mode is on, or providers are configured,
+    /// whose callbacks read the flow's cookie): an adapter need not collect the `Cookie` header
+    /// otherwise.
     pub fn reads_cookies(&self) -> bool {
-        self.inner.config.cookies.is_some()
+        self.inner.config.cookies.is_some() || self.offers_providers()
+    }
+
+    #[cfg(feature = "oidc")]
+    fn offers_providers(&self) -> bool {
+        !self.inner.auth.oauth_providers().is_empty()
+    }
+
+    #[cfg(not(feature = "oidc"))]
+    fn offers_providers(&self) -> bool {
+        false
     }
 
     /// Whether a request presents credentials [`authenticate_request`](Self::authenticate_request)
@@ -601,6 +612,13 @@ impl HttpApi {
             Route::EmailSignInRequest | Route::EmailSignIn => {
                 return self.email_sign_in(route, req, client).await;
             }
+            Route::OAuthStart
+            | Route::OAuthCallback
+            | Route::OAuthLink
+            | Route::ListIdentities
+            | Route::UnlinkIdentity => {
+                return self.providers(route, req, caller.as_ref(), client).await;
+            }
             Route::MfaLogin
             | Route::MfaStatus
             | Route::TotpEnroll
@@ -768,6 +786,89 @@ impl HttpApi {
         &self,
         _route: Route,
         _req: &HttpRequest<'_>,
+        _client: &ClientInfo,
+    ) -> Result<HttpResponse, AuthError> {
+        Err(AuthError::NotFound)
+    }
+
+    /// The routes of other providers and identities (cargo feature `oidc`).
+    #[cfg(feature = "oidc")]
+    async fn providers(
+        &self,
+        route: Route,
+        req: &HttpRequest<'_>,
+        caller: Option<&Principal>,
+        client: &ClientInfo,
+    ) -> Result<HttpResponse, AuthError> {
+        use crate::dto::{AuthorizationRedirect, IdentityView, OAuthCallbackQuery};
+        let auth = &self.inner.auth;
+        let prefix = &self.inner.config.prefix;
+        let claims = || {
+            caller.map(|caller| &*caller.claims).ok_or_else(|| {
+                AuthError::Internal(format!("the route table lists {route:?} as public"))
+            })
+        };
+        let provider = || req.path_id.ok_or(AuthError::NotFound);
+        let flow_cookie = |start: &crate::auth::OAuthStart| {
+            cookies::oauth_cookie(prefix, start.binding.expose(), start.max_age, start.secure)
+        };
+        Ok(match route {
+            Route::OAuthStart => {
+                let start = auth.oauth_start(provider()?, None).await?;
+                HttpResponse::redirect(&start.authorization_url)
+                    .header("set-cookie", flow_cookie(&start))
+            }
+            Route::OAuthLink => {
+                let start = auth.oauth_start(provider()?, Some(claims()?)).await?;
+                let body = AuthorizationRedirect {
+                    authorization_url: start.authorization_url.clone(),
+                };
+                HttpResponse::json(200, &body).header("set-cookie", flow_cookie(&start))
+            }
+            Route::OAuthCallback => {
+                let name = provider()?;
+                let secure = auth.oauth_cookie_secure(name).ok_or(AuthError::NotFound)?;
+                let query: OAuthCallbackQuery = serde_urlencoded::from_str(req.query.unwrap_or(""))
+                    .map_err(|e| AuthError::Validation(format!("query: {e}")))?;
+                let binding = cookie_value(req.cookie, cookies::oauth_cookie_name(secure));
+                // The flow is spent whatever happens: its cookie goes.
+                let clear = cookies::oauth_cookie(prefix, "", 0, secure);
+                match auth.oauth_callback(name, &query, binding, client).await {
+                    Ok(crate::auth::OAuthOutcome::SignedIn(pair)) => self
+                        .session_answer(200, &pair, &pair, None)
+                        .header("set-cookie", clear),
+                    Ok(crate::auth::OAuthOutcome::Linked(identity)) => {
+                        HttpResponse::json(200, &IdentityView::from(&identity))
+                            .header("set-cookie", clear)
+                    }
+                    Err(err) => HttpResponse::from_error(&err).header("set-cookie", clear),
+                }
+            }
+            Route::ListIdentities => {
+                let identities = auth.identities(claims()?).await?;
+                let views: Vec<IdentityView> = identities.iter().map(IdentityView::from).collect();
+                HttpResponse::json(200, &views)
+            }
+            Route::UnlinkIdentity => {
+                auth.unlink_identity(claims()?, path_id(req)?).await?;
+                HttpResponse::no_content()
+            }
+            _ => {
+                return Err(AuthError::Internal(format!(
+                    "{route:?} is not a provider route"
+                )));
+            }
+        })
+    }
+
+    /// Without the cargo feature `oidc` the provider routes are not built (404 before
+    /// dispatch).
+    #[cfg(not(feature = "oidc"))]
+    async fn providers(
+        &self,
+        _route: Route,
+        _req: &HttpRequest<'_>,
+        _caller: Option<&Principal>,
         _client: &ClientInfo,
     ) -> Result<HttpResponse, AuthError> {
         Err(AuthError::NotFound)

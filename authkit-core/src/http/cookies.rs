@@ -271,6 +271,43 @@ impl<'p> Cookie<'p> {
     }
 }
 
+/// The name of the cookie that binds a provider flow to the browser that started it
+/// (`__Secure-authkit_oauth` when `secure`, else `authkit_oauth`).
+pub fn oauth_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Secure-authkit_oauth"
+    } else {
+        "authkit_oauth"
+    }
+}
+
+/// The `Set-Cookie` value of a provider flow's binding cookie (an empty `value` and a zero
+/// `max_age` clear it): `HttpOnly`, `SameSite=Lax` (the provider's redirect back is a
+/// top-level navigation from another site, on which `Lax` cookies are sent), scoped to
+/// `{prefix}/oauth`, `Secure` when the redirect URI is `https`. Independent of cookie mode.
+///
+/// ```
+/// use authkit_core::http::cookies::oauth_cookie;
+///
+/// assert_eq!(
+///     oauth_cookie("/auth", "abc", 600, true),
+///     "__Secure-authkit_oauth=abc; Path=/auth/oauth; Max-Age=600; HttpOnly; Secure; SameSite=Lax"
+/// );
+/// ```
+pub fn oauth_cookie(prefix: &str, value: &str, max_age: i64, secure: bool) -> String {
+    let mut out = format!(
+        "{}={value}; Path={}/oauth; Max-Age={}; HttpOnly",
+        oauth_cookie_name(secure),
+        prefix.trim_end_matches('/'),
+        max_age.max(0)
+    );
+    if secure {
+        out.push_str("; Secure");
+    }
+    out.push_str("; SameSite=Lax");
+    out
+}
+
 /// The value of cookie `name` in a `Cookie` header (`a=1; b=2`); the first when it is sent
 /// twice. Empty values count as absent.
 ///

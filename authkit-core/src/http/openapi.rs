@@ -274,6 +274,20 @@ fn operation(route: Route, d: &OpenApiDoc, password_grant: bool) -> Value {
     if path.contains("{id}") {
         parameters.push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }));
     }
+    if path.contains("{provider}") {
+        parameters.push(json!({ "name": "provider", "in": "path", "required": true, "description": "A configured provider's name",
+            "schema": { "type": "string", "pattern": "^[a-z0-9_-]{1,32}$" } }));
+    }
+    if route == Route::OAuthCallback {
+        for (name, description) in [
+            ("code", "The authorization code"),
+            ("state", "The flow's state, as sent"),
+            ("error", "The provider's refusal (access_denied, ...)"),
+            ("iss", "The answer's issuer (RFC 9207)"),
+        ] {
+            parameters.push(json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": description }));
+        }
+    }
     if route == Route::AdminListUsers {
         for (name, schema, description) in [
             (
@@ -355,6 +369,7 @@ pub(super) fn document(prefix: &str, root: &str, password_grant: bool, roles: &[
                 "TokenRequest": { "type": "object", "required": ["grant_type"], "properties": {
                     "grant_type": { "enum": ["password", "refresh_token"] }, "username": string, "password": string, "refresh_token": string, "scope": string } },
                 "SessionList": { "type": "array", "items": schema_ref("Session") },
+                "IdentityList": { "type": "array", "items": schema_ref("Identity") },
                 "Jwks": { "type": "object", "required": ["keys"], "properties": { "keys": { "type": "array", "items": { "type": "object" } } } }
             }
         }
@@ -401,6 +416,8 @@ fn derived_schemas() -> serde_json::Map<String, Value> {
         .schema_from::<TotpEnrollment>()
         .schema_from::<RecoveryCodes>()
         .schema_from::<MfaStatus>()
+        .schema_from::<IdentityView>()
+        .schema_from::<AuthorizationRedirect>()
         .build();
     match serde_json::to_value(components).expect("utoipa's components serialize") {
         Value::Object(mut components) => match components.remove("schemas") {

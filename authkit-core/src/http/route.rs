@@ -316,6 +316,54 @@ route_table! {
             (409, "mfa_not_enabled"),
         ],
     );
+    OAuthStart => Get "/oauth/{provider}/start", Prefixed, Public, PerClient, listed(
+        "Start signing in with another provider: 302 to its authorization endpoint, with the \
+         flow's cookie",
+        "providers",
+        None,
+        (302, None),
+        &[(404, "not_found (no such provider)"), (502, "oauth_provider_error")],
+    );
+    OAuthCallback => Get "/oauth/{provider}/callback", Prefixed, Public, PerClient, listed(
+        "Finish a provider flow (the provider sends the browser here): the token pair of a \
+         sign-in, or the Identity of a link",
+        "providers",
+        None,
+        (200, Some("TokenPair")),
+        &[
+            (400, "invalid_oauth_state"),
+            (
+                401,
+                "invalid_id_token, invalid_credentials; mfa_required (with `mfa_challenge`)",
+            ),
+            (403, "oauth_email_unverified, email_not_verified"),
+            (404, "not_found (no such provider)"),
+            (409, "oauth_account_exists, identity_already_linked"),
+            (502, "oauth_provider_error"),
+        ],
+    );
+    OAuthLink => Post "/oauth/{provider}/link", Prefixed, Bearer, PerClient, listed(
+        "Start linking another provider to the caller: its authorization URL, with the flow's \
+         cookie",
+        "providers",
+        None,
+        (200, Some("AuthorizationRedirect")),
+        &[(404, "not_found (no such provider)"), (502, "oauth_provider_error")],
+    );
+    ListIdentities => Get "/identities", Prefixed, Bearer, Unlimited, listed(
+        "The caller's identities at other providers",
+        "providers",
+        None,
+        (200, Some("IdentityList")),
+        &[(401, "unauthorized"), (404, "not_found (no provider configured)")],
+    );
+    UnlinkIdentity => Delete "/identities/{id}", Prefixed, Bearer, PerClient, listed(
+        "Unlink one of the caller's identities",
+        "providers",
+        None,
+        (204, None),
+        &[(404, "not_found"), (409, "last_sign_in_method")],
+    );
     AdminListUsers => Get "/admin/users", Prefixed, Admin, Unlimited, listed(
         "List users (cursor pagination, filters)",
         "admin",
@@ -381,26 +429,29 @@ route_table! {
 }
 
 impl Route {
-    /// The method and path template (`{id}` marks the path parameter). Prefixed routes are
+    /// The method and path template (`{id}` or `{provider}` marks the path parameter). Prefixed routes are
     /// relative to the prefix; the others ([`Scope::Root`]) are absolute.
     pub const fn endpoint(self) -> (Method, &'static str) {
         let spec = self.spec();
         (spec.method, spec.path)
     }
 
-    /// The `{id}` segment of `path`, a request path matched to this route, or `None` when the
-    /// route has no parameter. Counted from the end, so any prefix works.
+    /// The path parameter of `path`, a request path matched to this route (`{id}`, or
+    /// `{provider}` on the provider routes), or `None` when the route has none. Counted from
+    /// the end, so any prefix works.
     ///
     /// ```
     /// use authkit_core::http::Route;
     ///
     /// assert_eq!(Route::AdminGetUser.id_in("/auth/admin/users/42"), Some("42"));
     /// assert_eq!(Route::AdminResetMfa.id_in("/x/admin/users/42/mfa"), Some("42"));
+    /// assert_eq!(Route::OAuthStart.id_in("/auth/oauth/github/start"), Some("github"));
     /// assert_eq!(Route::GetMe.id_in("/auth/me"), None);
     /// ```
     pub fn id_in(self, path: &str) -> Option<&str> {
         let (_, template) = self.endpoint();
-        let (_, after) = template.split_once("{id}")?;
+        let (_, rest) = template.split_once('{')?;
+        let (_, after) = rest.split_once('}')?;
         let trailing = after.matches('/').count();
         path.rsplit('/').nth(trailing)
     }
@@ -422,7 +473,8 @@ impl Route {
 
     /// Whether this build serves the route: `/openapi.json` needs the cargo feature `openapi`,
     /// `/docs` and its files the feature `swagger-ui`, the second-factor routes the feature
-    /// `totp`, sign-in by e-mail the feature `email-sign-in` (all on by default). [`Route::paths`] leaves out the routes a build does not
+    /// `totp`, sign-in by e-mail the feature `email-sign-in` (all on by default), the provider
+    /// and identity routes the feature `oidc`. [`Route::paths`] leaves out the routes a build does not
     /// serve.
     pub const fn is_built(self) -> bool {
         let openapi = cfg!(feature = "openapi");
@@ -432,6 +484,7 @@ impl Route {
             Route::Docs | Route::DocsScript | Route::DocsStyle => swagger_ui,
             _ if self.is_second_factor() => cfg!(feature = "totp"),
             Route::EmailSignInRequest | Route::EmailSignIn => cfg!(feature = "email-sign-in"),
+            _ if self.is_provider() => cfg!(feature = "oidc"),
             _ => true,
         }
     }
@@ -448,6 +501,19 @@ impl Route {
                 | Route::TotpDisable
                 | Route::RegenerateRecoveryCodes
                 | Route::AdminResetMfa
+        )
+    }
+
+    /// Whether this is one of the routes of other providers and identities (served when
+    /// [`AuthBuilder::oauth`](crate::AuthBuilder::oauth) configured providers; 404 otherwise).
+    pub const fn is_provider(self) -> bool {
+        matches!(
+            self,
+            Route::OAuthStart
+                | Route::OAuthCallback
+                | Route::OAuthLink
+                | Route::ListIdentities
+                | Route::UnlinkIdentity
         )
     }
 
@@ -489,7 +555,7 @@ impl Route {
 /// `GET` without the body where there is a `GET`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathRoutes {
-    /// The path template under the prefix (`{id}` marks the parameter).
+    /// The path template under the prefix (`{id}` or `{provider}` marks the parameter).
     pub path: String,
     /// The routes at this path and their methods.
     pub routes: Vec<(Method, Route)>,

@@ -6,7 +6,8 @@ use super::*;
 /// A request as an adapter saw it: raw header values, the peer address and the body.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HttpRequest<'a> {
-    /// The `{id}` path parameter, for routes that have one.
+    /// The path parameter (`{id}`, or `{provider}`), for routes that have one
+    /// ([`Route::id_in`] finds it).
     pub path_id: Option<&'a str>,
     /// The raw query string (without `?`).
     pub query: Option<&'a str>,
@@ -93,6 +94,20 @@ impl HttpResponse {
             }
         }
         self
+    }
+
+    /// A 302 to `location`, with no body.
+    #[cfg_attr(not(feature = "oidc"), allow(dead_code))]
+    pub(super) fn redirect(location: &str) -> Self {
+        Self {
+            status: 302,
+            headers: vec![
+                ("location", location.to_owned()),
+                ("x-content-type-options", "nosniff".to_owned()),
+                ("content-security-policy", API_POLICY.to_owned()),
+            ],
+            body: Vec::new(),
+        }
     }
 
     pub(super) fn accepted() -> Self {

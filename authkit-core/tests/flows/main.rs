@@ -6,6 +6,8 @@ mod email_sign_in;
 mod login;
 mod mail;
 mod mfa;
+#[cfg(feature = "oidc")]
+mod oauth;
 mod password_checks;
 mod prune;
 mod recovery;
