@@ -36,7 +36,7 @@
 //! - **Sign-in by e-mail** ([`passwordless`], cargo feature `email-sign-in`, on by default): a
 //!   one-time code or magic link mailed to a verified address, single use, throttled, answering
 //!   alike for every address.
-//! - **Other identity providers** ([`oauth`], cargo feature `oidc`): sign-in with OpenID
+//! - **Other identity providers** (module `oauth`, cargo feature `oidc`): sign-in with OpenID
 //!   Connect providers and GitHub-style OAuth2 providers (authorization code with PKCE, state
 //!   and nonce bound to the browser, ID tokens validated on pinned algorithms), identities
 //!   linked to accounts without taking over anyone's address.

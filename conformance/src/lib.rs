@@ -78,6 +78,10 @@
 //! - second factors offered (a TOTP key configured, the `totp` feature of `authkit-core`);
 //! - sign-in by e-mail offered, by code unless [`TargetOptions::email_sign_in`] says `link`
 //!   (the `email-sign-in` feature of `authkit-core`);
+//! - with [`TargetOptions::oidc_issuer`] and [`TargetOptions::github_url`], the providers
+//!   `idp` and `github` at those stand-ins ([`providers`], the `oidc` feature of
+//!   `authkit-core`), with redirect URIs under the app's public URL (the scenarios follow the
+//!   provider's redirect to the target's own address);
 //! - an admin account ([`Target::admin_email`], [`Target::admin_password`]) and nobody else;
 //! - routes of the application's own: `GET /hello` and `POST /hello` for any signed-in user
 //!   (through the adapter's `AuthUser`), and `GET /admin/stats` behind the adapter's
@@ -169,6 +173,13 @@ pub struct TargetOptions {
     /// Sign-in by e-mail: `None` (default) codes, `Some("link")` links (the example apps'
     /// `AUTHKIT_EMAIL_SIGN_IN`).
     pub email_sign_in: Option<String>,
+    /// An OpenID Connect provider at this issuer, named `idp`, with the client
+    /// [`providers::CLIENT_ID`] / [`providers::CLIENT_SECRET`], ES256 ID tokens and no wait
+    /// between JWKS fetches (default `None`: none).
+    pub oidc_issuer: Option<String>,
+    /// A GitHub-style provider at this base URL (web and API), named `github`, with the same
+    /// client (default `None`: none).
+    pub github_url: Option<String>,
 }
 
 /// A running server, as [`App::start`] returns it.
@@ -331,6 +342,7 @@ mod tests {
             group("rate_limited")
                 .contains("the_sixth_auth_request_in_a_minute_is_too_many_requests")
         );
+        assert!(group("providers").contains(" spoiled_id_tokens_are_refused,"));
         assert!(
             group("refresh_grace")
                 .contains("a_refresh_retried_within_the_grace_window_keeps_the_session")
@@ -347,7 +359,7 @@ mod tests {
                     .count()
             })
             .sum();
-        assert_eq!(listed, 114, "{names}");
+        assert_eq!(listed, 119, "{names}");
     }
 
     #[test]

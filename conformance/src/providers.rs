@@ -537,3 +537,67 @@ async fn github_emails(State(state): State<GitHubState>, headers: HeaderMap) -> 
         None => StatusCode::UNAUTHORIZED.into_response(),
     }
 }
+
+impl FakeOidc {
+    /// Back to the start: user `sub-1` with a verified `oidc-user@example.com`, untampered
+    /// tokens.
+    pub fn reset(&self) {
+        self.set_user("sub-1", Some("oidc-user@example.com"), true);
+        self.tamper(Tamper::None);
+    }
+}
+
+impl FakeGitHub {
+    /// Back to the start: id 583231, one verified primary address `octocat@example.com`.
+    pub fn reset(&self) {
+        self.set_id(583231);
+        self.set_emails(&[("octocat@example.com", true, true)]);
+    }
+}
+
+/// The stand-ins every provider scenario of one test process shares: they run on a thread of
+/// their own, so they outlive each test's runtime. A scenario takes [`SharedProviders::turn`]
+/// first, since it reconfigures them.
+pub struct SharedProviders {
+    /// The OpenID Connect stand-in.
+    pub oidc: FakeOidc,
+    /// The GitHub stand-in.
+    pub github: FakeGitHub,
+    turn: tokio::sync::Mutex<()>,
+}
+
+impl SharedProviders {
+    /// Waits for the other provider scenarios of the process, then resets both stand-ins; the
+    /// guard is the scenario's turn.
+    pub async fn turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        let guard = self.turn.lock().await;
+        self.oidc.reset();
+        self.github.reset();
+        guard
+    }
+}
+
+/// The process's [`SharedProviders`], started on first use.
+pub fn shared() -> &'static SharedProviders {
+    static SHARED: std::sync::OnceLock<SharedProviders> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| {
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("a runtime for the stand-in providers");
+            runtime.block_on(async move {
+                let providers = SharedProviders {
+                    oidc: FakeOidc::start().await,
+                    github: FakeGitHub::start().await,
+                    turn: tokio::sync::Mutex::new(()),
+                };
+                let _ = send.send(providers);
+                std::future::pending::<()>().await;
+            });
+        });
+        receive.recv().expect("the stand-in providers started")
+    })
+}

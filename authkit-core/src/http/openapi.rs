@@ -479,7 +479,7 @@ mod tests {
     #[test]
     fn statuses_implied_by_a_routes_shape_are_documented() {
         let doc = document("/auth", "", true, &["user"]);
-        for route in Route::ALL {
+        for route in Route::ALL.into_iter().filter(|route| route.is_built()) {
             let Some(d) = route.spec().doc else {
                 continue;
             };
@@ -507,7 +507,10 @@ mod tests {
     fn every_route_is_described_under_its_method_and_path() {
         let doc = document("/auth", "", true, &["user"]);
         assert_eq!(doc["openapi"], "3.1.0");
-        for route in Route::ALL.into_iter().filter(|r| r.spec().doc.is_some()) {
+        for route in Route::ALL
+            .into_iter()
+            .filter(|r| r.is_built() && r.spec().doc.is_some())
+        {
             let (method, _) = route.endpoint();
             let op = &doc["paths"][route.path("/auth")][method_name(method)];
             assert!(op.is_object(), "{route:?} is missing");

@@ -505,7 +505,7 @@ impl Route {
     }
 
     /// Whether this is one of the routes of other providers and identities (served when
-    /// [`AuthBuilder::oauth`](crate::AuthBuilder::oauth) configured providers; 404 otherwise).
+    /// `AuthBuilder::oauth` (cargo feature `oidc`) configured providers; 404 otherwise).
     pub const fn is_provider(self) -> bool {
         matches!(
             self,

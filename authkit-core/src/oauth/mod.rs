@@ -54,6 +54,7 @@ use time::Duration;
 
 use crate::error::{AuthError, ConfigError};
 
+pub use jsonwebtoken::Algorithm;
 pub use provider::{ClientAuth, OAuth2Endpoints, ProviderConfig, ProviderKind};
 pub use userinfo::ProviderUser;
 
@@ -95,7 +96,10 @@ pub struct OAuthConfig {
 impl std::fmt::Debug for OAuthConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OAuthConfig")
-            .field("providers", &self.provider_names())
+            .field(
+                "providers",
+                &self.providers.iter().map(|p| &p.config).collect::<Vec<_>>(),
+            )
             .field("flow_ttl", &self.flow_ttl)
             .finish_non_exhaustive()
     }

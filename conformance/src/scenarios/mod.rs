@@ -19,6 +19,8 @@
 //! - cookie mode for browser applications and its CSRF protection: `cookies.rs`;
 //! - second factors (TOTP, recovery codes, the two-step sign-in): `mfa.rs`;
 //! - sign-in by a code or link mailed to a verified address: `email_sign_in.rs`;
+//! - sign-in with other providers (OpenID Connect, GitHub-style OAuth2) and linked
+//!   identities: `providers.rs`;
 //! - JWKS, health, OpenAPI and docs: `infra.rs`.
 //!
 //! A scenario is named once, where it is written: the build script lists every `pub async fn`
@@ -37,6 +39,7 @@ mod infra;
 mod limits;
 mod login;
 mod mfa;
+mod providers;
 mod recovery;
 mod refresh;
 mod registration;
@@ -55,6 +58,7 @@ pub use infra::*;
 pub use limits::*;
 pub use login::*;
 pub use mfa::*;
+pub use providers::*;
 pub use recovery::*;
 pub use refresh::*;
 pub use registration::*;
@@ -71,6 +75,17 @@ pub mod options {
     pub const RATE_LIMIT: u32 = 5;
     /// The trusted proxy of [`behind_trusted_proxy`]: the suite's own address.
     pub const PROXY: &str = "127.0.0.1";
+
+    /// The stand-in providers of [`crate::providers::shared`] configured as `idp` (OpenID
+    /// Connect) and `github`.
+    pub fn providers() -> TargetOptions {
+        let shared = crate::providers::shared();
+        TargetOptions {
+            oidc_issuer: Some(shared.oidc.issuer.clone()),
+            github_url: Some(shared.github.base_url.clone()),
+            ..TargetOptions::default()
+        }
+    }
 
     /// The defaults: no verification required, no IP rate limit, no trusted proxy.
     pub fn default() -> TargetOptions {

@@ -6,6 +6,9 @@ use std::net::SocketAddr;
 use authkit_core::http::{CookieConfig, CookieTokens, CsrfKey, SameSite, TrustedProxies};
 use authkit_core::jwt::{JwtAlgorithm, JwtKey, KeyRing};
 use authkit_core::mfa::TotpConfig;
+use authkit_core::oauth::{
+    Algorithm as OidcAlgorithm, OAuth2Endpoints, OAuthConfig, ProviderConfig,
+};
 use authkit_core::passwordless::EmailSignIn;
 use authkit_core::policy::hibp::HibpOptions;
 use authkit_core::token::OpaqueToken;
@@ -199,6 +202,15 @@ pub struct Settings {
     /// `AUTHKIT_EMAIL_SIGN_IN_TTL` (default 10m): sign-in by a code or link mailed to a
     /// verified address.
     pub email_sign_in: Option<EmailSignIn>,
+    /// Sign-in with other providers, each with the redirect URI
+    /// `{AUTHKIT_PUBLIC_URL}{AUTHKIT_ROUTE_PREFIX}/oauth/{name}/callback`:
+    /// `AUTHKIT_OIDC_ISSUER`, `AUTHKIT_OIDC_CLIENT_ID`, `AUTHKIT_OIDC_CLIENT_SECRET`,
+    /// `AUTHKIT_OIDC_NAME` (default `oidc`) and `AUTHKIT_OIDC_ALGORITHMS` (default `RS256`)
+    /// for an OpenID Connect provider; `AUTHKIT_GITHUB_CLIENT_ID`,
+    /// `AUTHKIT_GITHUB_CLIENT_SECRET` and `AUTHKIT_GITHUB_URL` (default github.com; another
+    /// base serves GitHub Enterprise or a test) for GitHub; `AUTHKIT_OAUTH_JWKS_REFETCH`
+    /// (default 30s) between JWKS fetches for an unknown key. Unset: no provider.
+    pub oauth: Option<OAuthConfig>,
 }
 
 /// Cookie mode, as read from `AUTHKIT_COOKIE_*` (see [`Settings::cookies`]).
@@ -247,8 +259,79 @@ impl fmt::Debug for Settings {
             .field("cookies", &self.cookies)
             .field("totp", &self.totp)
             .field("email_sign_in", &self.email_sign_in)
+            .field("oauth", &self.oauth)
             .finish_non_exhaustive()
     }
+}
+
+/// The providers of `AUTHKIT_OIDC_*` and `AUTHKIT_GITHUB_*` (see [`Settings::oauth`]).
+fn oauth_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    public_url: &str,
+    route_prefix: &str,
+) -> Result<Option<OAuthConfig>, SettingsError> {
+    let callback = |name: &str| {
+        format!(
+            "{}{}/oauth/{name}/callback",
+            public_url.trim_end_matches('/'),
+            route_prefix.trim_end_matches('/')
+        )
+    };
+    let required = |name: &'static str| get(name).ok_or_else(|| bad(name, "is required"));
+    let mut config = OAuthConfig::new();
+    let mut any = false;
+    if let Some(interval) = get("AUTHKIT_OAUTH_JWKS_REFETCH") {
+        let interval = parse_duration(&interval)
+            .filter(|d| !d.is_negative())
+            .ok_or_else(|| bad("AUTHKIT_OAUTH_JWKS_REFETCH", "use a duration such as 30s"))?;
+        config = config.jwks_refetch_interval(interval.unsigned_abs());
+    }
+    if let Some(issuer) = get("AUTHKIT_OIDC_ISSUER") {
+        let name = get("AUTHKIT_OIDC_NAME").unwrap_or_else(|| "oidc".into());
+        let algorithms = get("AUTHKIT_OIDC_ALGORITHMS")
+            .unwrap_or_else(|| "RS256".into())
+            .split(',')
+            .map(|alg| {
+                alg.trim().parse::<OidcAlgorithm>().map_err(|_| {
+                    bad(
+                        "AUTHKIT_OIDC_ALGORITHMS",
+                        format!("{alg:?} is not an algorithm"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let provider = ProviderConfig::oidc(
+            &name,
+            issuer.trim(),
+            &required("AUTHKIT_OIDC_CLIENT_ID")?,
+            &required("AUTHKIT_OIDC_CLIENT_SECRET")?,
+            &callback(&name),
+        )
+        .algorithms(&algorithms);
+        config = config
+            .provider(provider)
+            .map_err(|e| bad("AUTHKIT_OIDC_ISSUER", e.message))?;
+        any = true;
+    }
+    if let Some(client_id) = get("AUTHKIT_GITHUB_CLIENT_ID") {
+        let secret = required("AUTHKIT_GITHUB_CLIENT_SECRET")?;
+        let provider = match get("AUTHKIT_GITHUB_URL") {
+            Some(base) => ProviderConfig::oauth2(
+                "github",
+                OAuth2Endpoints::github_at(base.trim(), base.trim()),
+                &client_id,
+                &secret,
+                &callback("github"),
+            )
+            .scopes(&["read:user", "user:email"]),
+            None => ProviderConfig::github("github", &client_id, &secret, &callback("github")),
+        };
+        config = config
+            .provider(provider)
+            .map_err(|e| bad("AUTHKIT_GITHUB_CLIENT_ID", e.message))?;
+        any = true;
+    }
+    Ok(any.then_some(config))
 }
 
 /// The links' base when `AUTHKIT_PUBLIC_URL` is unset: where the server listens, with
@@ -595,11 +678,13 @@ impl Settings {
             }
             Some(_) => return Err(bad("AUTHKIT_EMAIL_SIGN_IN", "use off, code or link")),
         };
+        let oauth = oauth_settings(&get, &public_url, &route_prefix)?;
         let defaults = PrunePolicy::default();
         let session_retention =
             duration("AUTHKIT_SESSION_RETENTION", defaults.session_retention())?;
         let event_retention = duration("AUTHKIT_EVENT_RETENTION", defaults.event_retention())?;
         Ok(Self {
+            oauth,
             cookies,
             totp,
             email_sign_in,
@@ -960,6 +1045,47 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(told.public_url, "https://app.example.com");
+    }
+
+    #[test]
+    fn providers_are_read_with_redirect_uris_under_the_public_url() {
+        assert!(settings(&[]).unwrap().oauth.is_none());
+        let both = settings(&[
+            ("AUTHKIT_PUBLIC_URL", "https://app.example.com/"),
+            ("AUTHKIT_OIDC_ISSUER", "https://accounts.example.com"),
+            ("AUTHKIT_OIDC_CLIENT_ID", "client"),
+            ("AUTHKIT_OIDC_CLIENT_SECRET", "hunter2-oidc"),
+            ("AUTHKIT_OIDC_ALGORITHMS", "RS256, ES256"),
+            ("AUTHKIT_GITHUB_CLIENT_ID", "gh-client"),
+            ("AUTHKIT_GITHUB_CLIENT_SECRET", "hunter2-github"),
+        ])
+        .unwrap();
+        let oauth = both.oauth.as_ref().unwrap();
+        assert_eq!(oauth.provider_names(), ["oidc", "github"]);
+        let shown = format!("{both:?}");
+        assert!(
+            shown.contains("https://app.example.com/auth/oauth/oidc/callback"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("https://app.example.com/auth/oauth/github/callback"),
+            "{shown}"
+        );
+        assert!(!shown.contains("hunter2"), "{shown}");
+        let no_secret = settings(&[
+            ("AUTHKIT_OIDC_ISSUER", "https://accounts.example.com"),
+            ("AUTHKIT_OIDC_CLIENT_ID", "client"),
+        ])
+        .unwrap_err();
+        assert_eq!(no_secret.variable, "AUTHKIT_OIDC_CLIENT_SECRET");
+        let hmac = settings(&[
+            ("AUTHKIT_OIDC_ISSUER", "https://accounts.example.com"),
+            ("AUTHKIT_OIDC_CLIENT_ID", "client"),
+            ("AUTHKIT_OIDC_CLIENT_SECRET", "secret"),
+            ("AUTHKIT_OIDC_ALGORITHMS", "HS256"),
+        ])
+        .unwrap_err();
+        assert_eq!(hmac.variable, "AUTHKIT_OIDC_ISSUER");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use authkit_core::SecretString;
 use authkit_core::http::HttpApi;
 use authkit_core::mail::MemoryMailer;
 use authkit_core::password::HashParams;
-use authkit_http_conformance::TargetOptions;
+use authkit_http_conformance::{TargetOptions, providers};
 use sqlx::{AssertSqlSafe, raw_sql};
 
 use crate::Settings;
@@ -183,6 +183,35 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
             "AUTHKIT_TOTP_KEY",
             "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=".to_owned(),
         ),
+        // The stand-in providers, when the scenario wants them.
+        (
+            "AUTHKIT_OIDC_ISSUER",
+            options.oidc_issuer.clone().unwrap_or_default(),
+        ),
+        ("AUTHKIT_OIDC_NAME", "idp".to_owned()),
+        ("AUTHKIT_OIDC_ALGORITHMS", "ES256".to_owned()),
+        ("AUTHKIT_OIDC_CLIENT_ID", providers::CLIENT_ID.to_owned()),
+        (
+            "AUTHKIT_OIDC_CLIENT_SECRET",
+            providers::CLIENT_SECRET.to_owned(),
+        ),
+        (
+            "AUTHKIT_GITHUB_CLIENT_ID",
+            options
+                .github_url
+                .as_ref()
+                .map(|_| providers::CLIENT_ID.to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            "AUTHKIT_GITHUB_CLIENT_SECRET",
+            providers::CLIENT_SECRET.to_owned(),
+        ),
+        (
+            "AUTHKIT_GITHUB_URL",
+            options.github_url.clone().unwrap_or_default(),
+        ),
+        ("AUTHKIT_OAUTH_JWKS_REFETCH", "0s".to_owned()),
         // Scenarios see every row they made: no pruning task.
         ("AUTHKIT_PRUNE_INTERVAL", "off".to_owned()),
         ("AUTHKIT_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
