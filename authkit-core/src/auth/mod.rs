@@ -229,6 +229,24 @@ impl Auth {
         }
     }
 
+    /// Whether second factors are offered: the `totp` feature is built and
+    /// [`AuthBuilder::totp`] was given settings.
+    pub fn offers_second_factors(&self) -> bool {
+        #[cfg(feature = "totp")]
+        return self.inner.totp.is_some();
+        #[cfg(not(feature = "totp"))]
+        false
+    }
+
+    /// Whether sign-in by e-mail is offered: the `email-sign-in` feature is built and
+    /// [`AuthBuilder::email_sign_in`] chose a mode.
+    pub fn offers_email_sign_in(&self) -> bool {
+        #[cfg(feature = "email-sign-in")]
+        return self.inner.email_sign_in.is_some();
+        #[cfg(not(feature = "email-sign-in"))]
+        false
+    }
+
     /// The configuration.
     pub fn config(&self) -> &AuthConfig {
         &self.inner.config

@@ -30,6 +30,10 @@ impl HttpApi {
                     .map(|r| r.as_str()),
             )
             .collect();
+        let unserved: Vec<Route> = Route::ALL
+            .into_iter()
+            .filter(|route| !Self::offers(&auth, &config, *route))
+            .collect();
         let openapi = openapi::served_document(
             &config.prefix,
             config.root_prefix(),
@@ -37,6 +41,7 @@ impl HttpApi {
             &roles,
             config.openapi_extension.as_ref(),
             config.cookies.is_some(),
+            &unserved,
         );
         let pages = config
             .hosted_pages
@@ -99,11 +104,23 @@ impl HttpApi {
     /// [`HttpConfig::root_routes_under_prefix`] puts them).
     pub fn paths(&self) -> Vec<PathRoutes> {
         let config = &self.inner.config;
-        let mut paths = Route::paths_within(&config.prefix, config.root_prefix());
-        if self.inner.pages.is_none() {
-            paths.retain(|path| !path.routes.iter().any(|(_, r)| r.is_hosted_page()));
-        }
-        paths
+        Route::paths_of(&config.prefix, config.root_prefix(), |route| {
+            self.serves(route)
+        })
+    }
+
+    /// Whether this API serves `route`: built into this build ([`Route::is_built`]) and, for
+    /// the routes of an optional capability, configured (the hosted pages, second factors,
+    /// sign-in by e-mail). Neither mounted nor documented otherwise; answered 404.
+    pub fn serves(&self, route: Route) -> bool {
+        Self::offers(&self.inner.auth, &self.inner.config, route)
+    }
+
+    fn offers(auth: &Auth, config: &HttpConfig, route: Route) -> bool {
+        route.is_built()
+            && (!route.is_hosted_page() || config.hosted_pages.is_some())
+            && (!route.is_second_factor() || auth.offers_second_factors())
+            && (!route.is_email_sign_in() || auth.offers_email_sign_in())
     }
 
     /// The client's IP for a request from `peer` (trusted proxies considered).
@@ -451,7 +468,7 @@ impl HttpApi {
     }
 
     async fn answer(&self, route: Route, req: HttpRequest<'_>) -> HttpResponse {
-        if !route.is_built() {
+        if !self.serves(route) {
             return HttpResponse::from_error(&AuthError::NotFound);
         }
         let client = ClientInfo::new(self.client_ip(req.peer, req.forwarded_for), req.user_agent);

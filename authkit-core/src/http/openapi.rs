@@ -58,10 +58,12 @@ pub(super) fn served_document(
     roles: &[&str],
     extension: Option<&serde_json::Value>,
     cookie_mode: bool,
+    unserved: &[Route],
 ) -> Vec<u8> {
     #[cfg(feature = "openapi")]
     {
         let mut doc = document(prefix, root, password_grant, roles);
+        leave_out(&mut doc, unserved, prefix, root);
         if cookie_mode {
             describe_cookie_mode(&mut doc, prefix);
         }
@@ -72,8 +74,33 @@ pub(super) fn served_document(
     }
     #[cfg(not(feature = "openapi"))]
     {
-        let _ = (prefix, root, password_grant, roles, extension, cookie_mode);
+        let _ = (
+            prefix,
+            root,
+            password_grant,
+            roles,
+            extension,
+            cookie_mode,
+            unserved,
+        );
         Vec::new()
+    }
+}
+
+/// Removes the operations of `unserved` routes, and paths left without any.
+#[cfg(feature = "openapi")]
+fn leave_out(doc: &mut Value, unserved: &[Route], prefix: &str, root: &str) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for route in unserved {
+        let path = route.path_within(prefix, root);
+        if let Some(operations) = paths.get_mut(&path).and_then(Value::as_object_mut) {
+            operations.remove(method_name(route.endpoint().0));
+            if operations.is_empty() {
+                paths.remove(&path);
+            }
+        }
     }
 }
 

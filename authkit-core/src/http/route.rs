@@ -431,9 +431,16 @@ impl Route {
             Route::OpenApi => openapi,
             Route::Docs | Route::DocsScript | Route::DocsStyle => swagger_ui,
             _ if self.is_second_factor() => cfg!(feature = "totp"),
-            Route::EmailSignInRequest | Route::EmailSignIn => cfg!(feature = "email-sign-in"),
+            _ if self.is_email_sign_in() => cfg!(feature = "email-sign-in"),
             _ => true,
         }
+    }
+
+    /// Whether this is one of the routes of sign-in by e-mail (served when
+    /// [`AuthBuilder::email_sign_in`](crate::AuthBuilder::email_sign_in) chose a mode; 404
+    /// otherwise).
+    pub const fn is_email_sign_in(self) -> bool {
+        matches!(self, Route::EmailSignInRequest | Route::EmailSignIn)
     }
 
     /// Whether this is one of the second-factor routes (served when
@@ -506,8 +513,14 @@ impl Route {
 
     /// [`paths`](Self::paths) with the root routes under `root` (see [`Route::path_within`]).
     pub fn paths_within(prefix: &str, root: &str) -> Vec<PathRoutes> {
+        Self::paths_of(prefix, root, Route::is_built)
+    }
+
+    /// [`paths_within`](Self::paths_within) of the routes `served` keeps: what an
+    /// [`HttpApi`](super::HttpApi) mounts, without the optional routes it was not configured for.
+    pub fn paths_of(prefix: &str, root: &str, served: impl Fn(Route) -> bool) -> Vec<PathRoutes> {
         let mut paths: Vec<PathRoutes> = Vec::new();
-        for route in Route::ALL.into_iter().filter(|route| route.is_built()) {
+        for route in Route::ALL.into_iter().filter(|route| served(*route)) {
             let path = route.path_within(prefix, root);
             let (method, _) = route.endpoint();
             match paths.iter_mut().find(|p| p.path == path) {
