@@ -13,7 +13,7 @@ use crate::mail::Mail;
 use crate::mfa::{TotpConfig, TotpSecret};
 use crate::model::{ClientInfo, User, UserId, UserStatus};
 use crate::secret::SecretString;
-use crate::store::{CredentialChange, OneTimeToken, TokenPurpose, TotpCredential};
+use crate::store::{OneTimeToken, TokenPurpose, TotpCredential};
 use crate::token::OpaqueToken;
 
 /// How a second factor was proven.
@@ -135,15 +135,8 @@ impl Auth {
         let factor = self
             .prove_second_factor(config, &user, &req.code, "login", client)
             .await?;
-        let consume = CredentialChange {
-            user_id: user.id,
-            consume: Some((hash, TokenPurpose::MfaChallenge)),
-            ..CredentialChange::default()
-        };
         let user = self
-            .inner
-            .store
-            .apply_credential_change(&consume, self.now())
+            .consume_token(user.id, hash, TokenPurpose::MfaChallenge)
             .await?
             .ok_or(AuthError::InvalidMfaChallenge)?;
         let tokens = self.start_session(&user, client).await?;

@@ -442,6 +442,27 @@ impl Auth {
         })
     }
 
+    /// Consumes `user_id`'s one-time token with this digest and purpose (one winner among
+    /// concurrent attempts) and returns the account, or `None` when it was not consumable.
+    #[cfg(any(feature = "totp", feature = "email-sign-in"))]
+    async fn consume_token(
+        &self,
+        user_id: crate::model::UserId,
+        hash: crate::token::TokenHash,
+        purpose: crate::store::TokenPurpose,
+    ) -> Result<Option<User>, AuthError> {
+        let consume = crate::store::CredentialChange {
+            user_id,
+            consume: Some((hash, purpose)),
+            ..crate::store::CredentialChange::default()
+        };
+        Ok(self
+            .inner
+            .store
+            .apply_credential_change(&consume, self.now())
+            .await?)
+    }
+
     /// Loads the account behind a token's `sub`; a deleted or disabled account is treated like
     /// an invalid token.
     async fn active_user(&self, claims: &AccessClaims) -> Result<User, AuthError> {

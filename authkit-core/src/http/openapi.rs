@@ -9,11 +9,11 @@
 #[cfg(feature = "openapi")]
 use serde_json::{Value, json};
 
-use super::HttpResponse;
 #[cfg(feature = "openapi")]
 use super::route::Access;
+use super::{HttpResponse, Route};
 #[cfg(feature = "openapi")]
-use super::{MAX_BODY_BYTES, Method, Route};
+use super::{MAX_BODY_BYTES, Method};
 #[cfg(feature = "openapi")]
 use crate::error::ErrorCode;
 
