@@ -702,8 +702,13 @@ impl SecondFactorStore for MemoryStore {
         codes: &[TokenHash],
         _now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if !state.users.contains_key(&user_id) {
+            // As the SQL stores' foreign key refuses it.
+            return Err(StoreError::Backend("no such user".into()));
+        }
         let codes = codes.iter().map(|code| (*code, None)).collect();
-        self.lock().recovery_codes.insert(user_id, codes);
+        state.recovery_codes.insert(user_id, codes);
         Ok(())
     }
 
