@@ -410,17 +410,31 @@ impl Auth {
             .user_by_id(target)
             .await?
             .ok_or(AuthError::NotFound)?;
-        if !self.inner.store.remove_second_factors(user.id).await? {
+        if !self
+            .reset_second_factors(&user, &format!("admin={}", admin.id))
+            .await?
+        {
             return Err(AuthError::MfaNotEnabled("the user has no second factor"));
+        }
+        Ok(())
+    }
+
+    /// Removes `user`'s second factors for an operator (the admin route after its checks, a
+    /// command line), whether or not second factors are offered: an `auth.mfa.disabled` event
+    /// with `by=admin` and `actor` in its detail, and a mail to the owner. `false` (nothing
+    /// done) when the user had no confirmed authenticator. It authorizes nothing itself.
+    pub async fn reset_second_factors(&self, user: &User, actor: &str) -> Result<bool, AuthError> {
+        if !self.inner.store.remove_second_factors(user.id).await? {
+            return Ok(false);
         }
         self.emit(
             self.event(EventKind::MfaDisabled)
                 .user(user.id)
-                .detail(format!("by=admin admin={}", admin.id)),
+                .detail(format!("by=admin {actor}")),
         )
         .await;
         self.send_mail(Mail::mfa_disabled(&user.email, true));
-        Ok(())
+        Ok(true)
     }
 
     /// The caller, if they have a confirmed authenticator and `proof` proves them: exactly one
