@@ -33,6 +33,9 @@
 //! - **Second factors** ([`mfa`], cargo feature `totp`, on by default): TOTP authenticators
 //!   with recovery codes; a right password then answers a single-use challenge that a code
 //!   completes, each code accepted once across instances.
+//! - **Passkeys** ([`passkey`], cargo feature `passkeys`, on by default): WebAuthn
+//!   credentials verified by webauthn-rs, several per account, to sign in alone or as the
+//!   second step of a password sign-in; signature counters checked, ceremonies single use.
 //! - **The wire contract** ([`dto`], [`error`]): request and answer bodies and one error enum
 //!   with stable codes and statuses, shared by the axum and actix adapters.
 //!
@@ -96,6 +99,8 @@ pub mod memory;
 #[cfg(feature = "totp")]
 pub mod mfa;
 pub mod model;
+#[cfg(feature = "passkeys")]
+pub mod passkey;
 pub mod password;
 pub mod policy;
 pub mod principal;

@@ -67,6 +67,11 @@ impl Auth {
                 "second factors are not configured".into(),
             ));
         };
+        let mut methods = vec!["totp", "recovery_code"];
+        #[cfg(feature = "passkeys")]
+        if self.inner.passkeys.is_some() && !self.inner.store.passkeys(user.id).await?.is_empty() {
+            methods.push("passkey");
+        }
         let now = self.now();
         let token = OpaqueToken::generate();
         let challenge = OneTimeToken {
@@ -90,7 +95,7 @@ impl Auth {
         Err(AuthError::MfaRequired(MfaChallenge {
             token: token.text().clone(),
             expires_in: config.challenge_ttl.whole_seconds(),
-            methods: vec!["totp", "recovery_code"],
+            methods,
         }))
     }
 
@@ -402,8 +407,9 @@ impl Auth {
     }
 
     /// Removes a user's second factors (`DELETE /auth/admin/users/{id}/mfa`), for an owner who
-    /// lost both the authenticator and the recovery codes. 404 when there is no such user, 409
-    /// `mfa_not_enabled` when they have no authenticator.
+    /// lost both the authenticator and the recovery codes: the authenticator, the recovery
+    /// codes and the passkeys (lost with the same devices, most likely). 404 when there is no
+    /// such user, 409 `mfa_not_enabled` when they have neither an authenticator nor a passkey.
     pub async fn admin_reset_second_factors(
         &self,
         claims: &AccessClaims,
@@ -417,15 +423,25 @@ impl Auth {
             .user_by_id(target)
             .await?
             .ok_or(AuthError::NotFound)?;
-        if !self.inner.store.remove_second_factors(user.id).await? {
+        let totp = self.inner.store.remove_second_factors(user.id).await?;
+        let passkeys = self.inner.store.remove_passkeys(user.id).await?;
+        if !totp && passkeys == 0 {
             return Err(AuthError::MfaNotEnabled("the user has no second factor"));
         }
         self.emit(
             self.event(EventKind::MfaDisabled)
                 .user(user.id)
-                .detail(format!("by=admin admin={}", admin.id)),
+                .detail(format!("by=admin admin={} totp={totp}", admin.id)),
         )
         .await;
+        if passkeys > 0 {
+            self.emit(
+                self.event(EventKind::PasskeyDeleted)
+                    .user(user.id)
+                    .detail(format!("by=admin admin={} count={passkeys}", admin.id)),
+            )
+            .await;
+        }
         self.send_mail(Mail::mfa_disabled(&user.email, true));
         Ok(())
     }

@@ -5,7 +5,7 @@
 //! [`login`](Auth::login) in `login.rs`, refresh rotation and sessions in `session.rs`,
 //! verification and password reset in `recovery.rs`, self-service account changes in
 //! `account.rs`, administration in `admin.rs`, deleting what has ended in `prune.rs`, second
-//! factors in `mfa.rs`.
+//! factors in `mfa.rs`, passkeys in `passkey.rs`.
 
 mod account;
 mod admin;
@@ -13,6 +13,8 @@ mod feed;
 mod login;
 #[cfg(feature = "totp")]
 mod mfa;
+#[cfg(feature = "passkeys")]
+mod passkey;
 mod prune;
 mod recovery;
 mod session;
@@ -96,6 +98,9 @@ struct Inner {
     /// Second factors' settings; `None` when they are not offered.
     #[cfg(feature = "totp")]
     totp: Option<crate::mfa::TotpConfig>,
+    /// Passkeys' settings; `None` when they are not offered.
+    #[cfg(feature = "passkeys")]
+    passkeys: Option<crate::passkey::PasskeyConfig>,
 }
 
 impl fmt::Debug for Auth {
@@ -116,6 +121,8 @@ pub struct AuthBuilder {
     password_checks: Vec<Arc<dyn PasswordCheck>>,
     #[cfg(feature = "totp")]
     totp: Option<crate::mfa::TotpConfig>,
+    #[cfg(feature = "passkeys")]
+    passkeys: Option<crate::passkey::PasskeyConfig>,
 }
 
 impl AuthBuilder {
@@ -124,6 +131,14 @@ impl AuthBuilder {
     #[cfg(feature = "totp")]
     pub fn totp(mut self, config: crate::mfa::TotpConfig) -> Self {
         self.totp = Some(config);
+        self
+    }
+
+    /// Offers passkeys with these settings (default: not offered; the passkey routes answer
+    /// 404). See [`crate::passkey`].
+    #[cfg(feature = "passkeys")]
+    pub fn passkeys(mut self, config: crate::passkey::PasskeyConfig) -> Self {
+        self.passkeys = Some(config);
         self
     }
 
@@ -185,6 +200,8 @@ impl AuthBuilder {
                 revocations,
                 #[cfg(feature = "totp")]
                 totp: self.totp,
+                #[cfg(feature = "passkeys")]
+                passkeys: self.passkeys,
             }),
         };
         if let Some(revocations) = &auth.inner.revocations {
@@ -207,6 +224,8 @@ impl Auth {
             password_checks: Vec::new(),
             #[cfg(feature = "totp")]
             totp: None,
+            #[cfg(feature = "passkeys")]
+            passkeys: None,
         }
     }
 

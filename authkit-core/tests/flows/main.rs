@@ -5,6 +5,7 @@ mod admin;
 mod login;
 mod mail;
 mod mfa;
+mod passkey;
 mod password_checks;
 mod prune;
 mod recovery;
