@@ -55,7 +55,7 @@ impl Authenticator {
 }
 
 /// An account with a confirmed authenticator.
-struct Enrolled {
+pub(super) struct Enrolled {
     email: String,
     access_token: String,
     app: Authenticator,
@@ -69,7 +69,7 @@ async fn enrol(api: &Api) -> Enrolled {
 }
 
 /// Enrols and confirms an authenticator for the account of `email`, signed in with `token`.
-async fn enrol_account(api: &Api, email: String, token: String) -> Enrolled {
+pub(super) async fn enrol_account(api: &Api, email: String, token: String) -> Enrolled {
     let enrolment = send(
         api.authed(Method::POST, "/auth/mfa/totp/enroll", &token)
             .json(&json!({ "password": PASSWORD })),

@@ -18,6 +18,8 @@
 //! - CORS for browser origins: `cors.rs`;
 //! - cookie mode for browser applications and its CSRF protection: `cookies.rs`;
 //! - second factors (TOTP, recovery codes, the two-step sign-in): `mfa.rs`;
+//! - passkeys (registration, sign-in alone and as second factor, clones, ceremonies):
+//!   `passkeys.rs`;
 //! - JWKS, health, OpenAPI and docs: `infra.rs`.
 //!
 //! A scenario is named once, where it is written: the build script lists every `pub async fn`
@@ -35,6 +37,7 @@ mod infra;
 mod limits;
 mod login;
 mod mfa;
+mod passkeys;
 mod recovery;
 mod refresh;
 mod registration;
@@ -52,6 +55,7 @@ pub use infra::*;
 pub use limits::*;
 pub use login::*;
 pub use mfa::*;
+pub use passkeys::*;
 pub use recovery::*;
 pub use refresh::*;
 pub use registration::*;

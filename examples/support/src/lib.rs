@@ -87,6 +87,9 @@ pub async fn build_with(
     if let Some(totp) = &settings.totp {
         builder = builder.totp(totp.clone());
     }
+    if let Some(passkeys) = &settings.passkeys {
+        builder = builder.passkeys(passkeys.clone());
+    }
     let auth = builder.build();
     if let Some((email, password)) = &settings.admin {
         match auth.ensure_admin(email, password).await {

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use authkit_core::http::{CookieConfig, CookieTokens, CsrfKey, SameSite, TrustedProxies};
 use authkit_core::jwt::{JwtAlgorithm, JwtKey, KeyRing};
 use authkit_core::mfa::TotpConfig;
+use authkit_core::passkey::PasskeyConfig;
 use authkit_core::policy::hibp::HibpOptions;
 use authkit_core::token::OpaqueToken;
 use authkit_core::{
@@ -194,6 +195,13 @@ pub struct Settings {
     /// `AUTHKIT_TOTP_ISSUER` (default `AUTHKIT_ISSUER`): TOTP second factors, their secrets
     /// sealed under the key. Keep the key stable: enrolled authenticators need it.
     pub totp: Option<TotpConfig>,
+    /// Passkeys, on by default (they need no secret): `AUTHKIT_PASSKEYS` (default true),
+    /// `AUTHKIT_PASSKEY_RP_ID` (default the host of `AUTHKIT_PUBLIC_URL`),
+    /// `AUTHKIT_PASSKEY_ORIGINS` (comma-separated; default the origin of `AUTHKIT_PUBLIC_URL`)
+    /// and `AUTHKIT_PASSKEY_RP_NAME` (default `AUTHKIT_ISSUER`). Left off, without an error,
+    /// when neither the id nor the origins are given and the public URL cannot carry passkeys
+    /// (an IP address, or plain http off `localhost`).
+    pub passkeys: Option<PasskeyConfig>,
 }
 
 /// Cookie mode, as read from `AUTHKIT_COOKIE_*` (see [`Settings::cookies`]).
@@ -241,6 +249,7 @@ impl fmt::Debug for Settings {
             .field("event_retention", &self.event_retention)
             .field("cookies", &self.cookies)
             .field("totp", &self.totp)
+            .field("passkeys", &self.passkeys)
             .finish_non_exhaustive()
     }
 }
@@ -568,6 +577,10 @@ impl Settings {
             ),
             None => None,
         };
+        let passkeys = match get("AUTHKIT_PASSKEYS") {
+            Some(_) if !flag("AUTHKIT_PASSKEYS")? => None,
+            _ => passkey_settings(&get, &public_url, &public_host, &issuer)?,
+        };
         let defaults = PrunePolicy::default();
         let session_retention =
             duration("AUTHKIT_SESSION_RETENTION", defaults.session_retention())?;
@@ -575,6 +588,7 @@ impl Settings {
         Ok(Self {
             cookies,
             totp,
+            passkeys,
             metrics,
             route_prefix,
             route_prefix_all: flag("AUTHKIT_ROUTE_PREFIX_ALL")?,
@@ -847,6 +861,44 @@ fn cookie_settings(
 }
 
 /// The origin (`scheme://host[:port]`) of a URL, as a browser sends it in `Origin`.
+/// Passkeys from `AUTHKIT_PASSKEY_*`, defaulting to the public URL (see
+/// [`Settings::passkeys`]).
+fn passkey_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    public_url: &str,
+    public_host: &str,
+    issuer: &str,
+) -> Result<Option<PasskeyConfig>, SettingsError> {
+    let rp_id = get("AUTHKIT_PASSKEY_RP_ID");
+    let origins = get("AUTHKIT_PASSKEY_ORIGINS");
+    let explicit = rp_id.is_some() || origins.is_some();
+    let rp_id = rp_id.unwrap_or_else(|| public_host.to_owned());
+    let origins: Vec<String> = match origins {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => origin_of(public_url).into_iter().collect(),
+    };
+    let origins: Vec<&str> = origins.iter().map(String::as_str).collect();
+    match PasskeyConfig::new(&rp_id, &origins) {
+        Ok(config) => Ok(Some(config.rp_name(
+            get("AUTHKIT_PASSKEY_RP_NAME").unwrap_or_else(|| issuer.to_owned()),
+        ))),
+        Err(_) if !explicit => Ok(None),
+        Err(e) => Err(SettingsError {
+            variable: if e.setting == "passkey_rp_id" {
+                "AUTHKIT_PASSKEY_RP_ID"
+            } else {
+                "AUTHKIT_PASSKEY_ORIGINS"
+            },
+            message: e.message,
+        }),
+    }
+}
+
 fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
