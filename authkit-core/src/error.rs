@@ -129,6 +129,35 @@ error_codes! {
     /// Sign-in by e-mail: the code or link is wrong, expired or used, or the address has no
     /// account, all alike (401).
     InvalidSignInCode = ("invalid_sign_in_code", 401, "Invalid or expired sign-in code"),
+    /// The passkey is registered already (to this account or another) (409).
+    PasskeyAlreadyRegistered = (
+        "passkey_already_registered",
+        409,
+        "The passkey is already registered"
+    ),
+    /// The passkey registration was refused: a wrong origin or relying party, no user
+    /// verification, a malformed or unsupported credential (400).
+    InvalidPasskeyRegistration = (
+        "invalid_passkey_registration",
+        400,
+        "The passkey registration was refused"
+    ),
+    /// The passkey assertion was refused: a wrong origin, a bad signature, no user
+    /// verification, an unknown credential or one of another account (401).
+    InvalidPasskey = ("invalid_passkey", 401, "The passkey was refused"),
+    /// The passkey's signature counter did not move forward: a copy of the authenticator may
+    /// be in use; the sign-in is refused (401).
+    PasskeyCounterRegressed = (
+        "passkey_counter_regressed",
+        401,
+        "The passkey's signature counter went backwards"
+    ),
+    /// The passkey ceremony is unknown, expired or used: begin again (400).
+    InvalidPasskeyCeremony = (
+        "invalid_passkey_ceremony",
+        400,
+        "The passkey ceremony is invalid or expired"
+    ),
     /// The resource does not exist, or is not the caller's (404).
     NotFound = ("not_found", 404, "Not found"),
     /// The path exists but does not serve this method; `Allow` lists those it does (405).
@@ -252,6 +281,18 @@ pub enum AuthError {
     /// A wrong, expired or used e-mail sign-in code or link, or an address without an account.
     #[error("invalid or expired sign-in code")]
     InvalidSignInCode,
+    /// A passkey registration was refused; the reason is for logs only.
+    #[error("passkey registration refused: {0}")]
+    InvalidPasskeyRegistration(String),
+    /// A passkey assertion was refused; the reason is for logs only.
+    #[error("passkey refused: {0}")]
+    InvalidPasskey(String),
+    /// A passkey's signature counter did not move forward.
+    #[error("passkey signature counter went backwards")]
+    PasskeyCounterRegressed,
+    /// The passkey ceremony is unknown, expired, used or of another purpose.
+    #[error("invalid or expired passkey ceremony")]
+    InvalidPasskeyCeremony,
     /// A storage failure.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -295,6 +336,13 @@ impl AuthError {
             Self::InvalidSignInCode => ErrorCode::InvalidSignInCode,
             Self::MfaAlreadyEnabled => ErrorCode::MfaAlreadyEnabled,
             Self::MfaNotEnabled(_) => ErrorCode::MfaNotEnabled,
+            Self::InvalidPasskeyRegistration(_) => ErrorCode::InvalidPasskeyRegistration,
+            Self::InvalidPasskey(_) => ErrorCode::InvalidPasskey,
+            Self::PasskeyCounterRegressed => ErrorCode::PasskeyCounterRegressed,
+            Self::InvalidPasskeyCeremony => ErrorCode::InvalidPasskeyCeremony,
+            Self::Store(StoreError::Conflict(crate::store::UniqueField::PasskeyCredential)) => {
+                ErrorCode::PasskeyAlreadyRegistered
+            }
             Self::Store(StoreError::Unavailable(_)) | Self::PasswordCheckUnavailable(_) => {
                 ErrorCode::Unavailable
             }

@@ -36,6 +36,9 @@
 //! - **Sign-in by e-mail** ([`passwordless`], cargo feature `email-sign-in`, on by default): a
 //!   one-time code or magic link mailed to a verified address, single use, throttled, answering
 //!   alike for every address.
+//! - **Passkeys** ([`passkey`], cargo feature `passkeys`, on by default): WebAuthn
+//!   credentials verified by webauthn-rs, several per account, to sign in alone or as the
+//!   second step of a password sign-in; signature counters checked, ceremonies single use.
 //! - **The wire contract** ([`dto`], [`error`]): request and answer bodies and one error enum
 //!   with stable codes and statuses, shared by the axum and actix adapters.
 //!
@@ -99,6 +102,8 @@ pub mod memory;
 #[cfg(feature = "totp")]
 pub mod mfa;
 pub mod model;
+#[cfg(feature = "passkeys")]
+pub mod passkey;
 pub mod password;
 #[cfg(feature = "email-sign-in")]
 pub mod passwordless;

@@ -33,7 +33,8 @@
 //! Every case runs on a multi-threaded runtime, so the concurrency cases (50 rotations of one
 //! refresh token, 20 consumptions of one one-time token or MFA challenge, 20 registrations of
 //! one address, 100 failed logins, four prunes of the same rows, 20 uses of one TOTP step or
-//! recovery code) really race. Time is passed explicitly, as the traits take `now`.
+//! recovery code, 20 takes of one passkey ceremony, 20 uses of one passkey signature count)
+//! really race. Time is passed explicitly, as the traits take `now`.
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -44,9 +45,9 @@ use time::{Duration, OffsetDateTime};
 
 use authkit_core::model::{PasswordHash, Role, Session, User, UserStatus, new_id};
 use authkit_core::store::{
-    CredentialChange, OneTimeToken, RefreshFamily, RevocationRecord, Revoked, Rotation,
-    SessionRevocation, Store, StoreError, TokenPurpose, TotpCredential, UniqueField, UserQuery,
-    UserUpdate,
+    CeremonyPurpose, CredentialChange, OneTimeToken, PasskeyCeremony, RefreshFamily,
+    RevocationRecord, Revoked, Rotation, SessionRevocation, Store, StoreError, StoredPasskey,
+    TokenPurpose, TotpCredential, UniqueField, UserQuery, UserUpdate,
 };
 use authkit_core::token::{OpaqueToken, RefreshKey, RefreshToken, TokenHash};
 

@@ -5,7 +5,7 @@
 //! [`login`](Auth::login) in `login.rs`, refresh rotation and sessions in `session.rs`,
 //! verification and password reset in `recovery.rs`, self-service account changes in
 //! `account.rs`, administration in `admin.rs`, deleting what has ended in `prune.rs`, second
-//! factors in `mfa.rs`, sign-in by e-mail in `email_sign_in.rs`.
+//! factors in `mfa.rs`, sign-in by e-mail in `email_sign_in.rs`, passkeys in `passkey.rs`.
 
 mod account;
 mod admin;
@@ -15,6 +15,8 @@ mod feed;
 mod login;
 #[cfg(feature = "totp")]
 mod mfa;
+#[cfg(feature = "passkeys")]
+mod passkey;
 mod prune;
 mod recovery;
 mod session;
@@ -101,6 +103,9 @@ struct Inner {
     /// Sign-in by e-mail's settings; `None` when it is not offered.
     #[cfg(feature = "email-sign-in")]
     email_sign_in: Option<crate::passwordless::EmailSignIn>,
+    /// Passkeys' settings; `None` when they are not offered.
+    #[cfg(feature = "passkeys")]
+    passkeys: Option<crate::passkey::PasskeyConfig>,
 }
 
 impl fmt::Debug for Auth {
@@ -123,6 +128,8 @@ pub struct AuthBuilder {
     totp: Option<crate::mfa::TotpConfig>,
     #[cfg(feature = "email-sign-in")]
     email_sign_in: Option<crate::passwordless::EmailSignIn>,
+    #[cfg(feature = "passkeys")]
+    passkeys: Option<crate::passkey::PasskeyConfig>,
 }
 
 impl AuthBuilder {
@@ -139,6 +146,14 @@ impl AuthBuilder {
     #[cfg(feature = "totp")]
     pub fn totp(mut self, config: crate::mfa::TotpConfig) -> Self {
         self.totp = Some(config);
+        self
+    }
+
+    /// Offers passkeys with these settings (default: not offered; the passkey routes answer
+    /// 404). See [`crate::passkey`].
+    #[cfg(feature = "passkeys")]
+    pub fn passkeys(mut self, config: crate::passkey::PasskeyConfig) -> Self {
+        self.passkeys = Some(config);
         self
     }
 
@@ -202,6 +217,8 @@ impl AuthBuilder {
                 totp: self.totp,
                 #[cfg(feature = "email-sign-in")]
                 email_sign_in: self.email_sign_in,
+                #[cfg(feature = "passkeys")]
+                passkeys: self.passkeys,
             }),
         };
         if let Some(revocations) = &auth.inner.revocations {
@@ -226,6 +243,8 @@ impl Auth {
             totp: None,
             #[cfg(feature = "email-sign-in")]
             email_sign_in: None,
+            #[cfg(feature = "passkeys")]
+            passkeys: None,
         }
     }
 
@@ -244,6 +263,15 @@ impl Auth {
         #[cfg(feature = "email-sign-in")]
         return self.inner.email_sign_in.is_some();
         #[cfg(not(feature = "email-sign-in"))]
+        false
+    }
+
+    /// Whether passkeys are offered: the `passkeys` feature is built and
+    /// [`AuthBuilder::passkeys`] was given settings.
+    pub fn offers_passkeys(&self) -> bool {
+        #[cfg(feature = "passkeys")]
+        return self.inner.passkeys.is_some();
+        #[cfg(not(feature = "passkeys"))]
         false
     }
 

@@ -111,7 +111,7 @@ impl HttpApi {
 
     /// Whether this API serves `route`: built into this build ([`Route::is_built`]) and, for
     /// the routes of an optional capability, configured (the hosted pages, second factors,
-    /// sign-in by e-mail). Neither mounted nor documented otherwise; answered 404.
+    /// sign-in by e-mail, passkeys). Neither mounted nor documented otherwise; answered 404.
     pub fn serves(&self, route: Route) -> bool {
         Self::offers(&self.inner.auth, &self.inner.config, route)
     }
@@ -121,6 +121,7 @@ impl HttpApi {
             && (!route.is_hosted_page() || config.hosted_pages.is_some())
             && (!route.is_second_factor() || auth.offers_second_factors())
             && (!route.is_email_sign_in() || auth.offers_email_sign_in())
+            && (!route.is_passkey() || auth.offers_passkeys())
     }
 
     /// The client's IP for a request from `peer` (trusted proxies considered).
@@ -629,6 +630,17 @@ impl HttpApi {
                     .second_factor(route, req, caller.as_ref(), client)
                     .await;
             }
+            Route::PasskeyRegisterBegin
+            | Route::PasskeyRegister
+            | Route::ListPasskeys
+            | Route::RenamePasskey
+            | Route::DeletePasskey
+            | Route::PasskeyLoginBegin
+            | Route::PasskeyLogin
+            | Route::MfaPasskeyBegin
+            | Route::MfaPasskeyLogin => {
+                return self.passkey(route, req, caller.as_ref(), client).await;
+            }
             Route::AdminListUsers => {
                 let caller = signed_in()?;
                 let claims = &*caller.claims;
@@ -785,6 +797,81 @@ impl HttpApi {
         &self,
         _route: Route,
         _req: &HttpRequest<'_>,
+        _client: &ClientInfo,
+    ) -> Result<HttpResponse, AuthError> {
+        Err(AuthError::NotFound)
+    }
+
+    /// The passkey routes (cargo feature `passkeys`).
+    #[cfg(feature = "passkeys")]
+    async fn passkey(
+        &self,
+        route: Route,
+        req: &HttpRequest<'_>,
+        caller: Option<&Principal>,
+        client: &ClientInfo,
+    ) -> Result<HttpResponse, AuthError> {
+        let auth = &self.inner.auth;
+        let claims = || {
+            caller.map(|caller| &*caller.claims).ok_or_else(|| {
+                AuthError::Internal(format!("the route table lists {route:?} as public"))
+            })
+        };
+        Ok(match route {
+            Route::PasskeyRegisterBegin => {
+                HttpResponse::json(200, &auth.begin_passkey_registration(claims()?).await?)
+            }
+            Route::PasskeyRegister => {
+                let body: PasskeyRegistrationRequest = json_body(req)?;
+                let passkey = auth
+                    .finish_passkey_registration(claims()?, &body, client)
+                    .await?;
+                HttpResponse::json(201, &passkey)
+            }
+            Route::ListPasskeys => HttpResponse::json(200, &auth.passkeys(claims()?).await?),
+            Route::RenamePasskey => {
+                let id = path_id(req)?;
+                let body: RenamePasskeyRequest = json_body(req)?;
+                HttpResponse::json(200, &auth.rename_passkey(claims()?, id, &body.name).await?)
+            }
+            Route::DeletePasskey => {
+                auth.delete_passkey(claims()?, path_id(req)?, client)
+                    .await?;
+                HttpResponse::no_content()
+            }
+            Route::PasskeyLoginBegin => HttpResponse::json(200, &auth.begin_passkey_login().await?),
+            Route::PasskeyLogin => {
+                self.check_login_origin(route, req)?;
+                let body: PasskeyLoginRequest = json_body(req)?;
+                let pair = auth.login_passkey(&body, client).await?;
+                self.session_answer(200, &pair, &pair, None)
+            }
+            Route::MfaPasskeyBegin => {
+                let body: MfaPasskeyBeginRequest = json_body(req)?;
+                HttpResponse::json(200, &auth.begin_passkey_second_factor(&body, client).await?)
+            }
+            Route::MfaPasskeyLogin => {
+                self.check_login_origin(route, req)?;
+                let body: MfaPasskeyLoginRequest = json_body(req)?;
+                let pair = auth.login_passkey_second_factor(&body, client).await?;
+                self.session_answer(200, &pair, &pair, None)
+            }
+            _ => {
+                return Err(AuthError::Internal(format!(
+                    "{route:?} is not a passkey route"
+                )));
+            }
+        })
+    }
+
+    /// Without the cargo feature `passkeys` the passkey routes are not built (404 before
+    /// dispatch).
+    #[cfg(not(feature = "passkeys"))]
+    async fn passkey(
+        &self,
+        _route: Route,
+        _req: &HttpRequest<'_>,
+        _caller: Option<&Principal>,
         _client: &ClientInfo,
     ) -> Result<HttpResponse, AuthError> {
         Err(AuthError::NotFound)

@@ -375,7 +375,7 @@ pub(super) fn document(prefix: &str, root: &str, password_grant: bool, roles: &[
                 "Problem": { "type": "object", "required": ["type", "title", "status", "code"], "properties": {
                     "type": string, "title": string, "status": { "type": "integer" }, "code": string, "detail": string,
                     "mfa_challenge": { "type": "string", "description": "`mfa_required` only: the challenge to complete at /login/mfa" },
-                    "mfa_methods": { "type": "array", "items": { "enum": ["totp", "recovery_code"] }, "description": "`mfa_required` only" },
+                    "mfa_methods": { "type": "array", "items": { "enum": ["totp", "recovery_code", "passkey"] }, "description": "`mfa_required` only" },
                     "expires_in": { "type": "integer", "description": "`mfa_required` only: seconds until the challenge expires" } } },
                 "OAuthError": { "type": "object", "required": ["error"], "properties": {
                     "error": { "enum": [ErrorCode::InvalidRequest.as_str(), ErrorCode::InvalidGrant.as_str(), ErrorCode::UnsupportedGrantType.as_str(), ErrorCode::MfaRequired.as_str()] }, "error_description": string } },
@@ -428,6 +428,14 @@ fn derived_schemas() -> serde_json::Map<String, Value> {
         .schema_from::<TotpEnrollment>()
         .schema_from::<RecoveryCodes>()
         .schema_from::<MfaStatus>()
+        .schema_from::<PasskeyOptions>()
+        .schema_from::<PasskeyRegistrationRequest>()
+        .schema_from::<PasskeyView>()
+        .schema_from::<PasskeyList>()
+        .schema_from::<RenamePasskeyRequest>()
+        .schema_from::<PasskeyLoginRequest>()
+        .schema_from::<MfaPasskeyBeginRequest>()
+        .schema_from::<MfaPasskeyLoginRequest>()
         .build();
     match serde_json::to_value(components).expect("utoipa's components serialize") {
         Value::Object(mut components) => match components.remove("schemas") {

@@ -6,6 +6,7 @@ mod email_sign_in;
 mod login;
 mod mail;
 mod mfa;
+mod passkey;
 mod password_checks;
 mod prune;
 mod recovery;

@@ -23,7 +23,7 @@ fn harness() -> Harness {
 }
 
 /// RFC 4648 base32 without padding, decoded (what an authenticator app does with the secret).
-fn base32_decode(text: &str) -> Vec<u8> {
+pub(crate) fn base32_decode(text: &str) -> Vec<u8> {
     const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut bits = 0u64;
     let mut count = 0;

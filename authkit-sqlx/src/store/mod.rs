@@ -1,7 +1,7 @@
 //! The one implementation of every storage trait, as the [`impl_store!`] macro instantiated per
 //! backend with its concrete types: one file per trait, each with the statements it runs
 //! (`users.rs`, `sessions.rs`, `one_time_tokens.rs`, `throttle.rs`, `revocations.rs`,
-//! `prune.rs`, `second_factors.rs`), and here what they share (the transaction, the `Debug`
+//! `prune.rs`, `second_factors.rs`, `passkeys.rs`), and here what they share (the transaction, the `Debug`
 //! form, `Store`, `EventSink`, `SqlStore`).
 //!
 //! Why a macro: the trait impls written generically over `sqlx::Database` need a long
@@ -25,6 +25,8 @@ mod revocations;
 mod prune;
 #[macro_use]
 mod second_factors;
+#[macro_use]
+mod passkeys;
 
 /// Implements `Debug`, every storage trait, `EventSink` and `SqlStore` for a backend's store.
 ///
@@ -45,11 +47,12 @@ macro_rules! impl_store {
             use authkit_core::events::{AuthEvent, EventSink};
             use authkit_core::model::{PasswordHash, Role, Session, SessionId, User, UserId};
             use authkit_core::store::{
-                CredentialChange, LoginFailures, OneTimeToken, OneTimeTokenStore, PruneStore,
-                PruneTarget, RefreshFamily, RevocationListener, RevocationRecord,
-                RevocationStore, Rotation, SecondFactorStore, SessionRevocation, SessionStore,
-                Store, StoreError, ThrottleStore, TotpCredential, UniqueField, UserQuery,
-                UserStore, UserUpdate,
+                CeremonyPurpose, CredentialChange, LoginFailures, OneTimeToken,
+                OneTimeTokenStore, PasskeyCeremony, PasskeyStore, PruneStore, PruneTarget,
+                RefreshFamily, RevocationListener, RevocationRecord, RevocationStore, Rotation,
+                SecondFactorStore, SessionRevocation, SessionStore, Store, StoreError,
+                StoredPasskey, ThrottleStore, TotpCredential, UniqueField, UserQuery, UserStore,
+                UserUpdate,
             };
             use authkit_core::token::{RefreshKey, RefreshSelector, TokenHash};
             use sqlx::{QueryBuilder, Transaction};
@@ -60,8 +63,8 @@ macro_rules! impl_store {
             use crate::error::store_error;
             use crate::retry::with_retries;
             use crate::rows::{
-                FailuresRow, OneTimeTokenRow, RefreshFamilyRow, RevocationRow, SessionRow, TotpRow,
-                UserRow, count,
+                CeremonyRow, FailuresRow, OneTimeTokenRow, PasskeyRow, RefreshFamilyRow,
+                RevocationRow, SessionRow, TotpRow, UserRow, count,
             };
             use crate::{Backend, SqlStore};
 
@@ -135,6 +138,7 @@ macro_rules! impl_store {
             impl_revocation_store!($store, $db, $sql);
             impl_prune_store!($store, $db, $sql);
             impl_second_factor_store!($store, $db, $sql);
+            impl_passkey_store!($store, $db, $sql);
 
             #[async_trait]
             impl Store for $store {

@@ -6,6 +6,7 @@ use super::*;
 
 mod credentials;
 mod one_time_tokens;
+mod passkeys;
 mod pruning;
 mod revocations;
 mod second_factors;
@@ -15,6 +16,7 @@ mod users;
 
 pub use credentials::*;
 pub use one_time_tokens::*;
+pub use passkeys::*;
 pub use pruning::*;
 pub use revocations::*;
 pub use second_factors::*;

@@ -19,6 +19,8 @@
 //! - cookie mode for browser applications and its CSRF protection: `cookies.rs`;
 //! - second factors (TOTP, recovery codes, the two-step sign-in): `mfa.rs`;
 //! - sign-in by a code or link mailed to a verified address: `email_sign_in.rs`;
+//! - passkeys (registration, sign-in alone and as second factor, clones, ceremonies):
+//!   `passkeys.rs`;
 //! - JWKS, health, OpenAPI and docs: `infra.rs`.
 //!
 //! A scenario is named once, where it is written: the build script lists every `pub async fn`
@@ -37,6 +39,7 @@ mod infra;
 mod limits;
 mod login;
 mod mfa;
+mod passkeys;
 mod recovery;
 mod refresh;
 mod registration;
@@ -55,6 +58,7 @@ pub use infra::*;
 pub use limits::*;
 pub use login::*;
 pub use mfa::*;
+pub use passkeys::*;
 pub use recovery::*;
 pub use refresh::*;
 pub use registration::*;

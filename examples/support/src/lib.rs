@@ -90,6 +90,9 @@ pub async fn build_with(
     if let Some(email_sign_in) = settings.email_sign_in {
         builder = builder.email_sign_in(email_sign_in);
     }
+    if let Some(passkeys) = &settings.passkeys {
+        builder = builder.passkeys(passkeys.clone());
+    }
     let auth = builder.build();
     if let Some((email, password)) = &settings.admin {
         match auth.ensure_admin(email, password).await {
