@@ -39,6 +39,8 @@ for app in "${@:-axum-app actix-app}"; do
     DATABASE_URL="sqlite://$work/$one.db?mode=rwc" \
     AUTHKIT_JWT_SECRET="schemathesis-secret-of-at-least-32-bytes" \
     AUTHKIT_IP_RATE_LIMIT=0 \
+    AUTHKIT_TOTP_KEY="c2NoZW1hdGhlc2lzIHRvdHAga2V5IG9mIDMyIGJ5dGU=" \
+    AUTHKIT_EMAIL_SIGN_IN=code \
     AUTHKIT_ADMIN_EMAIL="$ADMIN_EMAIL" AUTHKIT_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
     RUST_LOG=warn \
         "$TARGET/debug/$one" > "$work/$one.log" 2>&1 &

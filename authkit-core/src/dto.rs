@@ -326,6 +326,133 @@ pub struct MfaStatus {
     pub recovery_codes_left: u32,
 }
 
+/// The answer to beginning a passkey ceremony: its id, to send back with the finish, and the
+/// options to pass to `navigator.credentials.create` or `.get` (`{"publicKey": {…}}`, bytes in
+/// base64url). `Debug` hides the id.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyOptions {
+    /// The ceremony id (single use, minutes long).
+    pub ceremony: String,
+    /// The WebAuthn options.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub options: serde_json::Value,
+}
+
+impl fmt::Debug for PasskeyOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasskeyOptions")
+            .field("ceremony", &"[redacted]")
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+/// `POST /auth/passkeys/register`: the ceremony, what `navigator.credentials.create` answered,
+/// and a name for the passkey.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyRegistrationRequest {
+    /// The `ceremony` of the begin step.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
+    pub ceremony: SecretString,
+    /// The name to list it under (at most 64 characters; default `Passkey`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The `PublicKeyCredential` in its JSON form (`id`, `rawId`, `response` with
+    /// `attestationObject` and `clientDataJSON`, `type`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub credential: serde_json::Value,
+}
+
+/// One of the caller's passkeys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Passkey))]
+pub struct PasskeyView {
+    /// The passkey's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// RFC 3339, UTC.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// RFC 3339, UTC; `null` until it signs a sign-in.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+impl From<&crate::store::StoredPasskey> for PasskeyView {
+    fn from(p: &crate::store::StoredPasskey) -> Self {
+        Self {
+            id: p.id,
+            name: p.name.clone(),
+            created_at: p.created_at,
+            last_used_at: p.last_used_at,
+        }
+    }
+}
+
+/// `GET /auth/passkeys`: the caller's passkeys, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyList {
+    /// The passkeys.
+    pub passkeys: Vec<PasskeyView>,
+}
+
+/// `PATCH /auth/passkeys/{id}`: a new name.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RenamePasskeyRequest {
+    /// The name (1 to 64 characters).
+    pub name: String,
+}
+
+/// `POST /auth/login/passkey`: the ceremony and what `navigator.credentials.get` answered.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyLoginRequest {
+    /// The `ceremony` of the begin step.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
+    pub ceremony: SecretString,
+    /// The `PublicKeyCredential` in its JSON form (`id`, `rawId`, `response` with
+    /// `authenticatorData`, `clientDataJSON`, `signature` and `userHandle`, `type`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub credential: serde_json::Value,
+}
+
+/// `POST /auth/login/mfa/passkey/begin`: the challenge a right password was answered with.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MfaPasskeyBeginRequest {
+    /// The `mfa_challenge` of the `mfa_required` answer.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
+    pub challenge: SecretString,
+}
+
+/// `POST /auth/login/mfa/passkey`: the challenge, the ceremony its begin step answered, and
+/// what `navigator.credentials.get` answered.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MfaPasskeyLoginRequest {
+    /// The `mfa_challenge` of the `mfa_required` answer.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
+    pub challenge: SecretString,
+    /// The `ceremony` of the begin step.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
+    pub ceremony: SecretString,
+    /// The `PublicKeyCredential` in its JSON form.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub credential: serde_json::Value,
+}
+
 /// A user as the wire shows it: never the hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -173,6 +173,35 @@ error_codes! {
         409,
         "This is the account's last way to sign in"
     ),
+    /// The passkey is registered already (to this account or another) (409).
+    PasskeyAlreadyRegistered = (
+        "passkey_already_registered",
+        409,
+        "The passkey is already registered"
+    ),
+    /// The passkey registration was refused: a wrong origin or relying party, no user
+    /// verification, a malformed or unsupported credential (400).
+    InvalidPasskeyRegistration = (
+        "invalid_passkey_registration",
+        400,
+        "The passkey registration was refused"
+    ),
+    /// The passkey assertion was refused: a wrong origin, a bad signature, no user
+    /// verification, an unknown credential or one of another account (401).
+    InvalidPasskey = ("invalid_passkey", 401, "The passkey was refused"),
+    /// The passkey's signature counter did not move forward: a copy of the authenticator may
+    /// be in use; the sign-in is refused (401).
+    PasskeyCounterRegressed = (
+        "passkey_counter_regressed",
+        401,
+        "The passkey's signature counter went backwards"
+    ),
+    /// The passkey ceremony is unknown, expired or used: begin again (400).
+    InvalidPasskeyCeremony = (
+        "invalid_passkey_ceremony",
+        400,
+        "The passkey ceremony is invalid or expired"
+    ),
     /// The resource does not exist, or is not the caller's (404).
     NotFound = ("not_found", 404, "Not found"),
     /// The path exists but does not serve this method; `Allow` lists those it does (405).
@@ -317,6 +346,18 @@ pub enum AuthError {
     /// Unlinking the account's last way to sign in.
     #[error("the last sign-in method cannot be removed")]
     LastSignInMethod,
+    /// A passkey registration was refused; the reason is for logs only.
+    #[error("passkey registration refused: {0}")]
+    InvalidPasskeyRegistration(String),
+    /// A passkey assertion was refused; the reason is for logs only.
+    #[error("passkey refused: {0}")]
+    InvalidPasskey(String),
+    /// A passkey's signature counter did not move forward.
+    #[error("passkey signature counter went backwards")]
+    PasskeyCounterRegressed,
+    /// The passkey ceremony is unknown, expired, used or of another purpose.
+    #[error("invalid or expired passkey ceremony")]
+    InvalidPasskeyCeremony,
     /// A storage failure.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -367,6 +408,13 @@ impl AuthError {
             Self::OAuthAccountExists => ErrorCode::OAuthAccountExists,
             Self::OAuthEmailUnverified => ErrorCode::OAuthEmailUnverified,
             Self::LastSignInMethod => ErrorCode::LastSignInMethod,
+            Self::InvalidPasskeyRegistration(_) => ErrorCode::InvalidPasskeyRegistration,
+            Self::InvalidPasskey(_) => ErrorCode::InvalidPasskey,
+            Self::PasskeyCounterRegressed => ErrorCode::PasskeyCounterRegressed,
+            Self::InvalidPasskeyCeremony => ErrorCode::InvalidPasskeyCeremony,
+            Self::Store(StoreError::Conflict(crate::store::UniqueField::PasskeyCredential)) => {
+                ErrorCode::PasskeyAlreadyRegistered
+            }
             Self::Store(StoreError::Unavailable(_)) | Self::PasswordCheckUnavailable(_) => {
                 ErrorCode::Unavailable
             }

@@ -66,6 +66,21 @@ pub enum EventKind {
     IdentityLinked,
     /// An identity at another provider was unlinked (`detail`: `provider=…`).
     IdentityUnlinked,
+    /// A passkey registration was started (`detail`: nothing is stored until it finishes).
+    PasskeyRegistrationStarted,
+    /// A passkey was registered (`detail`: its id).
+    PasskeyRegistered,
+    /// A passkey was renamed (`detail`: its id).
+    PasskeyRenamed,
+    /// Passkeys were deleted (`detail`: `by=owner id=…`, or `by=admin count=…`).
+    PasskeyDeleted,
+    /// A passkey sign-in was started (`detail`: `for=sign_in` or `for=second_factor`).
+    PasskeyChallenged,
+    /// A passkey registration or assertion was refused (`detail`: where, and the cause).
+    PasskeyFailed,
+    /// A passkey's signature counter did not move forward: a copy of the authenticator may be
+    /// in use, and the sign-in was refused (`detail`: the passkey's id and the counts).
+    PasskeyCloneDetected,
 }
 
 impl EventKind {
@@ -97,6 +112,13 @@ impl EventKind {
             Self::EmailSignInRequested => "auth.email_sign_in.requested",
             Self::IdentityLinked => "auth.identity.linked",
             Self::IdentityUnlinked => "auth.identity.unlinked",
+            Self::PasskeyRegistrationStarted => "auth.passkey.registration_started",
+            Self::PasskeyRegistered => "auth.passkey.registered",
+            Self::PasskeyRenamed => "auth.passkey.renamed",
+            Self::PasskeyDeleted => "auth.passkey.deleted",
+            Self::PasskeyChallenged => "auth.passkey.challenged",
+            Self::PasskeyFailed => "auth.passkey.failed",
+            Self::PasskeyCloneDetected => "auth.passkey.clone_detected",
         }
     }
 }

@@ -40,6 +40,9 @@
 //!   Connect providers and GitHub-style OAuth2 providers (authorization code with PKCE, state
 //!   and nonce bound to the browser, ID tokens validated on pinned algorithms), identities
 //!   linked to accounts without taking over anyone's address.
+//! - **Passkeys** ([`passkey`], cargo feature `passkeys`, on by default): WebAuthn
+//!   credentials verified by webauthn-rs, several per account, to sign in alone or as the
+//!   second step of a password sign-in; signature counters checked, ceremonies single use.
 //! - **The wire contract** ([`dto`], [`error`]): request and answer bodies and one error enum
 //!   with stable codes and statuses, shared by the axum and actix adapters.
 //!
@@ -105,6 +108,8 @@ pub mod mfa;
 pub mod model;
 #[cfg(feature = "oidc")]
 pub mod oauth;
+#[cfg(feature = "passkeys")]
+pub mod passkey;
 pub mod password;
 #[cfg(feature = "email-sign-in")]
 pub mod passwordless;

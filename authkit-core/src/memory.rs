@@ -11,10 +11,11 @@ use time::{Duration, OffsetDateTime};
 
 use crate::model::{Identity, IdentityId, PasswordHash, Role, Session, SessionId, User, UserId};
 use crate::store::{
-    CredentialChange, IdentityStore, LoginFailures, OAuthFlow, OneTimeToken, OneTimeTokenStore,
-    PruneStore, PruneTarget, RefreshFamily, RevocationRecord, RevocationStore, Revoked, Rotation,
-    SecondFactorStore, SessionRevocation, SessionStore, Store, StoreError, ThrottleStore,
-    TotpCredential, UniqueField, Unlink, UserQuery, UserStore, UserUpdate,
+    CeremonyPurpose, CredentialChange, IdentityStore, LoginFailures, OAuthFlow, OneTimeToken,
+    OneTimeTokenStore, PasskeyCeremony, PasskeyStore, PruneStore, PruneTarget, RefreshFamily,
+    RevocationRecord, RevocationStore, Revoked, Rotation, SecondFactorStore, SessionRevocation,
+    SessionStore, Store, StoreError, StoredPasskey, ThrottleStore, TotpCredential, UniqueField,
+    Unlink, UserQuery, UserStore, UserUpdate,
 };
 use crate::token::{RefreshKey, RefreshSelector, TokenHash};
 
@@ -34,6 +35,9 @@ struct State {
     identities: Vec<Identity>,
     /// Started provider flows, by state hash.
     oauth_flows: HashMap<TokenHash, OAuthFlow>,
+    /// Every passkey, in registration order.
+    passkeys: Vec<StoredPasskey>,
+    passkey_ceremonies: HashMap<TokenHash, PasskeyCeremony>,
 }
 
 /// A session's refresh tokens, as SQL stores keep them in its row.
@@ -309,6 +313,10 @@ impl UserStore for MemoryStore {
         state.totp.remove(&id);
         state.recovery_codes.remove(&id);
         state.identities.retain(|identity| identity.user_id != id);
+        state.passkeys.retain(|p| p.user_id != id);
+        state
+            .passkey_ceremonies
+            .retain(|_, c| c.user_id != Some(id));
         Ok(true)
     }
 
@@ -713,8 +721,13 @@ impl SecondFactorStore for MemoryStore {
         codes: &[TokenHash],
         _now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if !state.users.contains_key(&user_id) {
+            // As the SQL stores' foreign key refuses it.
+            return Err(StoreError::Backend("no such user".into()));
+        }
         let codes = codes.iter().map(|code| (*code, None)).collect();
-        self.lock().recovery_codes.insert(user_id, codes);
+        state.recovery_codes.insert(user_id, codes);
         Ok(())
     }
 
@@ -861,6 +874,137 @@ impl IdentityStore for MemoryStore {
             .oauth_flows
             .remove(state_hash)
             .filter(|flow| now < flow.expires_at))
+    }
+}
+
+#[async_trait]
+impl PasskeyStore for MemoryStore {
+    async fn add_passkey(&self, passkey: &StoredPasskey) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if !state.users.contains_key(&passkey.user_id) {
+            return Err(StoreError::Backend("no such user".into()));
+        }
+        if state
+            .passkeys
+            .iter()
+            .any(|p| p.credential_id == passkey.credential_id)
+        {
+            return Err(StoreError::Conflict(UniqueField::PasskeyCredential));
+        }
+        state.passkeys.push(passkey.clone());
+        Ok(())
+    }
+
+    async fn passkeys(&self, user_id: UserId) -> Result<Vec<StoredPasskey>, StoreError> {
+        let state = self.lock();
+        let mut passkeys: Vec<StoredPasskey> = state
+            .passkeys
+            .iter()
+            .filter(|p| p.user_id == user_id)
+            .cloned()
+            .collect();
+        passkeys.sort_by_key(|p| (p.created_at, p.id));
+        Ok(passkeys)
+    }
+
+    async fn passkey_by_credential_id(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<StoredPasskey>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .passkeys
+            .iter()
+            .find(|p| p.credential_id == credential_id)
+            .cloned())
+    }
+
+    async fn rename_passkey(
+        &self,
+        user_id: UserId,
+        id: uuid::Uuid,
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        match state
+            .passkeys
+            .iter_mut()
+            .find(|p| p.id == id && p.user_id == user_id)
+        {
+            Some(passkey) => {
+                name.clone_into(&mut passkey.name);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn delete_passkey(&self, user_id: UserId, id: uuid::Uuid) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let before = state.passkeys.len();
+        state
+            .passkeys
+            .retain(|p| !(p.id == id && p.user_id == user_id));
+        Ok(state.passkeys.len() < before)
+    }
+
+    async fn use_passkey(
+        &self,
+        user_id: UserId,
+        id: uuid::Uuid,
+        sign_count: u32,
+        credential: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let passkey = state.passkeys.iter_mut().find(|p| {
+            p.id == id
+                && p.user_id == user_id
+                && (p.sign_count < sign_count || (p.sign_count == 0 && sign_count == 0))
+        });
+        Ok(match passkey {
+            Some(passkey) => {
+                passkey.sign_count = sign_count;
+                credential.clone_into(&mut passkey.credential);
+                passkey.last_used_at = Some(now);
+                true
+            }
+            None => false,
+        })
+    }
+
+    async fn remove_passkeys(&self, user_id: UserId) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        let before = state.passkeys.len();
+        state.passkeys.retain(|p| p.user_id != user_id);
+        Ok((before - state.passkeys.len()) as u64)
+    }
+
+    async fn issue_passkey_ceremony(&self, ceremony: &PasskeyCeremony) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        state
+            .passkey_ceremonies
+            .retain(|_, c| c.expires_at >= ceremony.created_at);
+        state
+            .passkey_ceremonies
+            .insert(ceremony.hash, ceremony.clone());
+        Ok(())
+    }
+
+    async fn take_passkey_ceremony(
+        &self,
+        hash: &TokenHash,
+        purpose: CeremonyPurpose,
+        now: OffsetDateTime,
+    ) -> Result<Option<PasskeyCeremony>, StoreError> {
+        let mut state = self.lock();
+        let takeable = state
+            .passkey_ceremonies
+            .get(hash)
+            .is_some_and(|c| c.purpose == purpose && now < c.expires_at);
+        Ok(takeable
+            .then(|| state.passkey_ceremonies.remove(hash))
+            .flatten())
     }
 }
 

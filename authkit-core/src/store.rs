@@ -2,8 +2,8 @@
 //!
 //! Flows reach storage only through these traits. A backend implements [`UserStore`],
 //! [`SessionStore`], [`OneTimeTokenStore`], [`ThrottleStore`], [`RevocationStore`],
-//! [`PruneStore`], [`SecondFactorStore`] and [`IdentityStore`], then [`Store`] to tie them
-//! together. Every "exactly one winner" promise below must hold across processes sharing one
+//! [`PruneStore`], [`SecondFactorStore`], [`PasskeyStore`] and [`IdentityStore`], then
+//! [`Store`] to tie them together. Every "exactly one winner" promise below must hold across processes sharing one
 //! database: implement it as one conditional `UPDATE`/`DELETE` checked by its affected row count,
 //! never as a read followed by a write.
 //!
@@ -13,6 +13,7 @@
 
 use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
 
 use crate::model::{
     Identity, IdentityId, PasswordHash, Role, Session, SessionId, User, UserId, UserStatus,
@@ -26,6 +27,8 @@ pub enum UniqueField {
     Email,
     /// The canonical username.
     Username,
+    /// A passkey's credential id: it is registered already (to this account or another).
+    PasskeyCredential,
 }
 
 /// A storage failure.
@@ -247,8 +250,8 @@ pub trait UserStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<Option<User>, StoreError>;
 
-    /// Deletes the user with their sessions, refresh tokens, one-time tokens, second factors
-    /// and identities, recording a
+    /// Deletes the user with their sessions, refresh tokens, one-time tokens, second factors,
+    /// passkeys, passkey ceremonies and identities, recording a
     /// [`Revoked::Account`] record in the same transaction.
     /// `false` when there was no such user.
     async fn delete_user(&self, id: UserId, now: OffsetDateTime) -> Result<bool, StoreError>;
@@ -676,6 +679,153 @@ pub trait IdentityStore: Send + Sync {
     ) -> Result<Option<OAuthFlow>, StoreError>;
 }
 
+/// A user's passkey (a WebAuthn credential), as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPasskey {
+    /// authkit's id of the passkey (what the list, rename and delete routes name).
+    pub id: Uuid,
+    /// The account.
+    pub user_id: UserId,
+    /// The authenticator's credential id: unique across every account.
+    pub credential_id: Vec<u8>,
+    /// The owner's name for it ("laptop", "phone").
+    pub name: String,
+    /// The credential as the flows serialise it (public key, counter, flags): opaque to stores,
+    /// no secret in it.
+    pub credential: String,
+    /// The authenticator's signature counter as last accepted (0: the authenticator keeps
+    /// none).
+    pub sign_count: u32,
+    /// When it was registered.
+    pub created_at: OffsetDateTime,
+    /// When it last signed a sign-in.
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+/// What a passkey ceremony is for. A ceremony of one purpose is never taken for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CeremonyPurpose {
+    /// Registering a new passkey for a signed-in user.
+    Registration,
+    /// Signing in with a passkey alone (no user known when it starts).
+    SignIn,
+    /// The second step of a sign-in whose password was right.
+    SecondFactor,
+}
+
+impl CeremonyPurpose {
+    /// The purpose as stored.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Registration => "registration",
+            Self::SignIn => "sign_in",
+            Self::SecondFactor => "second_factor",
+        }
+    }
+
+    /// Parses a stored purpose.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "registration" => Some(Self::Registration),
+            "sign_in" => Some(Self::SignIn),
+            "second_factor" => Some(Self::SecondFactor),
+            _ => None,
+        }
+    }
+}
+
+/// The server side of a WebAuthn ceremony between its two steps: short-lived and single use.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasskeyCeremony {
+    /// SHA-256 of the ceremony id the client holds.
+    pub hash: TokenHash,
+    /// The account, when one is known as it starts (not for a sign-in with a passkey alone).
+    pub user_id: Option<UserId>,
+    /// What it is for.
+    pub purpose: CeremonyPurpose,
+    /// The ceremony's state as the flows serialise it (the challenge among it): opaque to
+    /// stores.
+    pub state: String,
+    /// When it started.
+    pub created_at: OffsetDateTime,
+    /// When it stops being accepted.
+    pub expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for PasskeyCeremony {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasskeyCeremony")
+            .field("user_id", &self.user_id)
+            .field("purpose", &self.purpose)
+            .field("state", &"[redacted]")
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Passkeys (WebAuthn credentials), several per user, and the state of the ceremonies that
+/// register and use them. Deleting a user deletes their passkeys and ceremonies.
+#[async_trait]
+pub trait PasskeyStore: Send + Sync {
+    /// Stores a new passkey. Fails with [`StoreError::Conflict`]
+    /// ([`UniqueField::PasskeyCredential`]) when its credential id is registered already, to
+    /// any account.
+    async fn add_passkey(&self, passkey: &StoredPasskey) -> Result<(), StoreError>;
+
+    /// The user's passkeys, oldest first.
+    async fn passkeys(&self, user_id: UserId) -> Result<Vec<StoredPasskey>, StoreError>;
+
+    /// The passkey with this credential id, whoever's it is.
+    async fn passkey_by_credential_id(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<StoredPasskey>, StoreError>;
+
+    /// Renames the user's passkey `id`; `false` when the user has no such passkey.
+    async fn rename_passkey(
+        &self,
+        user_id: UserId,
+        id: Uuid,
+        name: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes the user's passkey `id`; `false` when the user has no such passkey.
+    async fn delete_passkey(&self, user_id: UserId, id: Uuid) -> Result<bool, StoreError>;
+
+    /// Records a sign-in with the user's passkey `id`: stores `sign_count`, `credential` and
+    /// `last_used_at = now` if `sign_count` is above the stored count, or both are 0 (an
+    /// authenticator that keeps no counter). One conditional update: of N concurrent calls
+    /// with one nonzero count, exactly one returns `true`; `false` (nothing changed) means the
+    /// count did not move forward (a cloned authenticator) or there is no such passkey.
+    async fn use_passkey(
+        &self,
+        user_id: UserId,
+        id: Uuid,
+        sign_count: u32,
+        credential: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes every passkey of the user; how many.
+    async fn remove_passkeys(&self, user_id: UserId) -> Result<u64, StoreError>;
+
+    /// Stores a ceremony, and deletes every ceremony that expired before its `created_at`
+    /// (they would never be taken: the table stays as small as the ceremonies in flight).
+    async fn issue_passkey_ceremony(&self, ceremony: &PasskeyCeremony) -> Result<(), StoreError>;
+
+    /// Takes the ceremony with this hash if it is of `purpose` and unexpired at `now`: returns
+    /// it and deletes it, so it is never taken again. Of N concurrent calls with one hash,
+    /// exactly one returns `Some` (SQL stores: one conditional `DELETE` checked by its affected
+    /// rows decides).
+    async fn take_passkey_ceremony(
+        &self,
+        hash: &TokenHash,
+        purpose: CeremonyPurpose,
+        now: OffsetDateTime,
+    ) -> Result<Option<PasskeyCeremony>, StoreError>;
+}
+
 /// Everything a flow needs from storage.
 #[async_trait]
 pub trait Store:
@@ -686,6 +836,7 @@ pub trait Store:
     + RevocationStore
     + PruneStore
     + SecondFactorStore
+    + PasskeyStore
     + IdentityStore
 {
     /// Checks the backend answers (readiness). The default always succeeds.

@@ -50,6 +50,8 @@ fn unique_field(db: &dyn sqlx::error::DatabaseError) -> Option<UniqueField> {
         Some(UniqueField::Username)
     } else if name.contains("email_canonical") {
         Some(UniqueField::Email)
+    } else if name.contains("credential_id") {
+        Some(UniqueField::PasskeyCredential)
     } else {
         None
     }

@@ -4,7 +4,8 @@ use std::net::IpAddr;
 
 use authkit_core::model::{Identity, PasswordHash, Role, Session, User, UserStatus};
 use authkit_core::store::{
-    LoginFailures, OAuthFlow, OneTimeToken, RevocationRecord, Revoked, TokenPurpose, TotpCredential,
+    CeremonyPurpose, LoginFailures, OAuthFlow, OneTimeToken, PasskeyCeremony, RevocationRecord,
+    Revoked, StoredPasskey, TokenPurpose, TotpCredential,
 };
 use authkit_core::token::TokenHash;
 use uuid::Uuid;
@@ -205,6 +206,61 @@ impl TotpRow {
             created_at: from_micros(self.created_at)?,
             confirmed_at: opt_from_micros(self.confirmed_at)?,
             last_used_step: self.last_used_step,
+        })
+    }
+}
+
+/// A `passkeys` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PasskeyRow {
+    id: Uuid,
+    user_id: Uuid,
+    credential_id: Vec<u8>,
+    name: String,
+    credential: String,
+    sign_count: i64,
+    created_at: i64,
+    last_used_at: Option<i64>,
+}
+
+impl PasskeyRow {
+    pub(crate) fn into_passkey(self) -> Result<StoredPasskey, sqlx::Error> {
+        Ok(StoredPasskey {
+            id: self.id,
+            user_id: self.user_id,
+            credential_id: self.credential_id,
+            name: self.name,
+            credential: self.credential,
+            sign_count: u32::try_from(self.sign_count)
+                .map_err(|_| corrupt(format!("sign count {} out of range", self.sign_count)))?,
+            created_at: from_micros(self.created_at)?,
+            last_used_at: opt_from_micros(self.last_used_at)?,
+        })
+    }
+}
+
+/// A `passkey_ceremonies` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CeremonyRow {
+    hash: Vec<u8>,
+    user_id: Option<Uuid>,
+    purpose: String,
+    state: String,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl CeremonyRow {
+    pub(crate) fn into_ceremony(self) -> Result<PasskeyCeremony, sqlx::Error> {
+        Ok(PasskeyCeremony {
+            hash: TokenHash::from_slice(&self.hash)
+                .ok_or_else(|| corrupt("a ceremony hash is not 32 bytes".into()))?,
+            user_id: self.user_id,
+            purpose: CeremonyPurpose::parse(&self.purpose)
+                .ok_or_else(|| corrupt(format!("unknown ceremony purpose {:?}", self.purpose)))?,
+            state: self.state,
+            created_at: from_micros(self.created_at)?,
+            expires_at: from_micros(self.expires_at)?,
         })
     }
 }

@@ -27,6 +27,13 @@ macro_rules! session_columns {
     };
 }
 
+/// The columns of `passkeys`, in [`PasskeyRow`] order.
+macro_rules! passkey_columns {
+    () => {
+        "id, user_id, credential_id, name, credential, sign_count, created_at, last_used_at"
+    };
+}
+
 /// Defines, in the invoking module, every statement whose text is the same on all backends but
 /// for the placeholders: those of each `store/` file, plus the events insert and the ping. Written with `?`; `$placeholders` is a macro turning such text into
 /// the backend's form (`verbatim`, or PostgreSQL's `$1, $2, ...`). No statement may contain a
@@ -40,6 +47,7 @@ macro_rules! portable_sql {
         throttle_sql!($placeholders);
         second_factor_sql!($placeholders);
         identity_sql!($placeholders);
+        passkey_sql!($placeholders);
 
         pub(crate) const INSERT_EVENT: &str = $placeholders!(
             "INSERT INTO auth_events (kind, at, user_id, session_id, ip, detail) \

@@ -12,6 +12,7 @@
 //! | `authkit jwks` | the public JWKS of the configured keys, as `/.well-known/jwks.json` serves it |
 //! | `authkit users list` | the accounts, as a table or JSON lines |
 //! | `authkit users disable ID-OR-EMAIL` | disables an account and revokes its sessions |
+//! | `authkit users reset-mfa ID-OR-EMAIL` | removes an account's second factors (authenticator and recovery codes) |
 //! | `authkit prune` | deletes what has ended, as the apps' pruning task does (`AUTHKIT_SESSION_RETENTION`, `AUTHKIT_EVENT_RETENTION`) |
 //!
 //! Every command has `--help`.
@@ -118,6 +119,7 @@ async fn run(command: Command) -> Result<(), Failure> {
         Command::Jwks => keys::jwks(),
         Command::Users(users::Users::List(args)) => users::list(args).await,
         Command::Users(users::Users::Disable(args)) => users::disable(args).await,
+        Command::Users(users::Users::ResetMfa(args)) => users::reset_mfa(args).await,
         Command::Prune => prune::run().await,
     }
 }

@@ -1,4 +1,4 @@
-//! `authkit users list` and `authkit users disable`.
+//! `authkit users list`, `authkit users disable` and `authkit users reset-mfa`.
 
 use authkit_core::dto::UserView;
 use authkit_core::email::normalize_email;
@@ -22,7 +22,16 @@ pub enum Users {
     /// refuse its tokens once they read the revocation feed.
     #[command(after_help = DISABLE_AFTER_HELP)]
     Disable(Disable),
+    /// Removes an account's second factors (its authenticator and recovery codes), for an owner
+    /// who lost both: the password alone signs in again. The owner is told by mail.
+    #[command(name = "reset-mfa", after_help = RESET_MFA_AFTER_HELP)]
+    ResetMfa(Disable),
 }
+
+const RESET_MFA_AFTER_HELP: &str = "An account without a second factor is left as it is \
+(exit 0).\n\n\
+Exit codes: 0 removed (or none to remove), 1 failed (no such account, the database), 2 bad \
+command line.";
 
 const DISABLE_AFTER_HELP: &str = "The last active admin cannot be disabled. An account \
 disabled already is left as it is (exit 0).\n\n\
@@ -53,7 +62,7 @@ pub struct List {
     json: bool,
 }
 
-/// The arguments of `users disable`.
+/// The arguments of `users disable` and `users reset-mfa`.
 #[derive(Debug, Args)]
 pub struct Disable {
     /// The account: its id, or its e-mail address.
@@ -151,13 +160,38 @@ fn table(users: &[User]) -> String {
     out
 }
 
-/// Disables the account and revokes its sessions ([`Auth::disable_user`]).
+/// Removes the account's second factors ([`Auth::reset_second_factors`]).
 ///
-/// [`Auth::disable_user`]: authkit_core::Auth::disable_user
-pub async fn disable(args: Disable) -> Result<(), Failure> {
+/// [`Auth::reset_second_factors`]: authkit_core::Auth::reset_second_factors
+pub async fn reset_mfa(args: Disable) -> Result<(), Failure> {
     let settings = context::settings()?;
     let store = context::store(&settings).await?;
-    let given = args.user.trim();
+    let user = find(&settings, &store, args.user.trim()).await?;
+    let auth = context::auth(&settings, &store)?;
+    let removed = auth
+        .reset_second_factors(&user, "actor=cli")
+        .await
+        .map_err(|err| match err {
+            AuthError::Store(err) => context::store_failure(&settings, err),
+            other => Failure::new(other.to_string()),
+        })?;
+    if removed {
+        println!("removed the second factors of {} ({})", user.email, user.id);
+    } else {
+        println!(
+            "{} ({}) has no second factor; nothing changed",
+            user.email, user.id
+        );
+    }
+    Ok(())
+}
+
+/// The account named by `given`: its id or its e-mail address.
+async fn find(
+    settings: &authkit_example_support::Settings,
+    store: &std::sync::Arc<dyn authkit_sqlx::SqlStore>,
+    given: &str,
+) -> Result<User, Failure> {
     let found = match uuid::Uuid::parse_str(given) {
         Ok(id) => store.user_by_id(id).await,
         Err(_) => {
@@ -171,10 +205,18 @@ pub async fn disable(args: Disable) -> Result<(), Failure> {
             store.user_by_email(&canonical).await
         }
     }
-    .map_err(|err| context::store_failure(&settings, err))?;
-    let Some(user) = found else {
-        return Err(Failure::new(format!("no such account: {given}")));
-    };
+    .map_err(|err| context::store_failure(settings, err))?;
+    found.ok_or_else(|| Failure::new(format!("no such account: {given}")))
+}
+
+/// Disables the account and revokes its sessions ([`Auth::disable_user`]).
+///
+/// [`Auth::disable_user`]: authkit_core::Auth::disable_user
+pub async fn disable(args: Disable) -> Result<(), Failure> {
+    let settings = context::settings()?;
+    let store = context::store(&settings).await?;
+    let given = args.user.trim();
+    let user = find(&settings, &store, given).await?;
     if user.status == UserStatus::Disabled {
         println!(
             "{} ({}) is disabled already; nothing changed",

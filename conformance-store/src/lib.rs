@@ -35,6 +35,8 @@
 //! one address, 100 failed logins, four prunes of the same rows, 20 uses of one TOTP step or
 //! recovery code, 20 links or first sign-ins of one provider identity, 20 takes of one
 //! authorization flow) really race. Time is passed explicitly, as the traits take `now`.
+//! recovery code, 20 takes of one passkey ceremony, 20 uses of one passkey signature count)
+//! really race. Time is passed explicitly, as the traits take `now`.
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -45,9 +47,9 @@ use time::{Duration, OffsetDateTime};
 
 use authkit_core::model::{Identity, PasswordHash, Role, Session, User, UserStatus, new_id};
 use authkit_core::store::{
-    CredentialChange, OAuthFlow, OneTimeToken, RefreshFamily, RevocationRecord, Revoked, Rotation,
-    SessionRevocation, Store, StoreError, TokenPurpose, TotpCredential, UniqueField, Unlink,
-    UserQuery, UserUpdate,
+    CeremonyPurpose, CredentialChange, OAuthFlow, OneTimeToken, PasskeyCeremony, RefreshFamily,
+    RevocationRecord, Revoked, Rotation, SessionRevocation, Store, StoreError, StoredPasskey,
+    TokenPurpose, TotpCredential, UniqueField, Unlink, UserQuery, UserUpdate,
 };
 use authkit_core::token::{OpaqueToken, RefreshKey, RefreshToken, TokenHash};
 

@@ -82,6 +82,8 @@
 //!   `idp` and `github` at those stand-ins ([`providers`], the `oidc` feature of
 //!   `authkit-core`), with redirect URIs under the app's public URL (the scenarios follow the
 //!   provider's redirect to the target's own address);
+//! - passkeys offered (the `passkeys` feature of `authkit-core`) for the relying party
+//!   [`PASSKEY_RP_ID`] and exactly the origins [`PASSKEY_ORIGINS`];
 //! - an admin account ([`Target::admin_email`], [`Target::admin_password`]) and nobody else;
 //! - routes of the application's own: `GET /hello` and `POST /hello` for any signed-in user
 //!   (through the adapter's `AuthUser`), and `GET /admin/stats` behind the adapter's
@@ -132,6 +134,13 @@ use authkit_core::mail::MemoryMailer;
 pub mod providers;
 pub mod scenarios;
 pub mod support;
+
+/// The relying-party id a target's passkeys are configured with.
+pub const PASSKEY_RP_ID: &str = "localhost";
+/// The origins a target's passkeys accept: the scenarios' software authenticator signs as a
+/// page of one of them (the server need not be reachable there: the origin is what the
+/// browser's client data claims).
+pub const PASSKEY_ORIGINS: [&str; 2] = ["http://localhost:3000", "http://localhost:3001"];
 
 /// How long [`App::start`] may take before the test fails.
 pub const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -359,7 +368,7 @@ mod tests {
                     .count()
             })
             .sum();
-        assert_eq!(listed, 119, "{names}");
+        assert_eq!(listed, 125, "{names}");
     }
 
     #[test]

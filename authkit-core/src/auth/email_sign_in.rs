@@ -10,7 +10,7 @@ use crate::events::EventKind;
 use crate::mail::Mail;
 use crate::model::{ClientInfo, User, UserStatus};
 use crate::passwordless::{EmailSignIn, EmailSignInMode, code_digest, generate_code, is_code};
-use crate::store::{CredentialChange, OneTimeToken, TokenPurpose};
+use crate::store::{OneTimeToken, TokenPurpose};
 use crate::token::{OpaqueToken, TokenHash};
 
 impl Auth {
@@ -175,15 +175,8 @@ impl Auth {
         {
             return Ok(None);
         }
-        let consume = CredentialChange {
-            user_id: token.user_id,
-            consume: Some((hash, TokenPurpose::EmailSignIn)),
-            ..CredentialChange::default()
-        };
         let user = self
-            .inner
-            .store
-            .apply_credential_change(&consume, self.now())
+            .consume_token(token.user_id, hash, TokenPurpose::EmailSignIn)
             .await?;
         Ok(user.filter(|user| user.status == UserStatus::Active))
     }

@@ -13,7 +13,7 @@ use crate::mail::Mail;
 use crate::mfa::{TotpConfig, TotpSecret};
 use crate::model::{ClientInfo, User, UserId, UserStatus};
 use crate::secret::SecretString;
-use crate::store::{CredentialChange, OneTimeToken, TokenPurpose, TotpCredential};
+use crate::store::{OneTimeToken, TokenPurpose, TotpCredential};
 use crate::token::OpaqueToken;
 
 /// How a second factor was proven.
@@ -67,6 +67,11 @@ impl Auth {
                 "second factors are not configured".into(),
             ));
         };
+        let mut methods = vec!["totp", "recovery_code"];
+        #[cfg(feature = "passkeys")]
+        if self.inner.passkeys.is_some() && !self.inner.store.passkeys(user.id).await?.is_empty() {
+            methods.push("passkey");
+        }
         let now = self.now();
         let token = OpaqueToken::generate();
         let challenge = OneTimeToken {
@@ -90,7 +95,7 @@ impl Auth {
         Err(AuthError::MfaRequired(MfaChallenge {
             token: token.text().clone(),
             expires_in: config.challenge_ttl.whole_seconds(),
-            methods: vec!["totp", "recovery_code"],
+            methods,
         }))
     }
 
@@ -135,15 +140,8 @@ impl Auth {
         let factor = self
             .prove_second_factor(config, &user, &req.code, "login", client)
             .await?;
-        let consume = CredentialChange {
-            user_id: user.id,
-            consume: Some((hash, TokenPurpose::MfaChallenge)),
-            ..CredentialChange::default()
-        };
         let user = self
-            .inner
-            .store
-            .apply_credential_change(&consume, self.now())
+            .consume_token(user.id, hash, TokenPurpose::MfaChallenge)
             .await?
             .ok_or(AuthError::InvalidMfaChallenge)?;
         let tokens = self.start_session(&user, client).await?;
@@ -402,8 +400,9 @@ impl Auth {
     }
 
     /// Removes a user's second factors (`DELETE /auth/admin/users/{id}/mfa`), for an owner who
-    /// lost both the authenticator and the recovery codes. 404 when there is no such user, 409
-    /// `mfa_not_enabled` when they have no authenticator.
+    /// lost both the authenticator and the recovery codes: the authenticator, the recovery
+    /// codes and the passkeys (lost with the same devices, most likely). 404 when there is no
+    /// such user, 409 `mfa_not_enabled` when they have neither an authenticator nor a passkey.
     pub async fn admin_reset_second_factors(
         &self,
         claims: &AccessClaims,
@@ -417,17 +416,43 @@ impl Auth {
             .user_by_id(target)
             .await?
             .ok_or(AuthError::NotFound)?;
-        if !self.inner.store.remove_second_factors(user.id).await? {
+        if !self
+            .reset_second_factors(&user, &format!("admin={}", admin.id))
+            .await?
+        {
             return Err(AuthError::MfaNotEnabled("the user has no second factor"));
+        }
+        Ok(())
+    }
+
+    /// Removes `user`'s second factors (the authenticator, the recovery codes and the passkeys)
+    /// for an operator (the admin route after its checks, a command line), whether or not
+    /// second factors are offered: an `auth.mfa.disabled` event with `by=admin` and `actor` in
+    /// its detail (and `auth.passkey.deleted` when passkeys went), and a mail to the owner.
+    /// `false` (nothing done) when the user had neither a confirmed authenticator nor a
+    /// passkey. It authorizes nothing itself.
+    pub async fn reset_second_factors(&self, user: &User, actor: &str) -> Result<bool, AuthError> {
+        let totp = self.inner.store.remove_second_factors(user.id).await?;
+        let passkeys = self.inner.store.remove_passkeys(user.id).await?;
+        if !totp && passkeys == 0 {
+            return Ok(false);
         }
         self.emit(
             self.event(EventKind::MfaDisabled)
                 .user(user.id)
-                .detail(format!("by=admin admin={}", admin.id)),
+                .detail(format!("by=admin {actor} totp={totp}")),
         )
         .await;
+        if passkeys > 0 {
+            self.emit(
+                self.event(EventKind::PasskeyDeleted)
+                    .user(user.id)
+                    .detail(format!("by=admin {actor} count={passkeys}")),
+            )
+            .await;
+        }
         self.send_mail(Mail::mfa_disabled(&user.email, true));
-        Ok(())
+        Ok(true)
     }
 
     /// The caller, if they have a confirmed authenticator and `proof` proves them: exactly one

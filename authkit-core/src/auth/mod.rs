@@ -5,8 +5,8 @@
 //! [`login`](Auth::login) in `login.rs`, refresh rotation and sessions in `session.rs`,
 //! verification and password reset in `recovery.rs`, self-service account changes in
 //! `account.rs`, administration in `admin.rs`, deleting what has ended in `prune.rs`, second
-//! factors in `mfa.rs`, sign-in by e-mail in `email_sign_in.rs`, sign-in with other providers
-//! and identities in `oauth.rs`.
+//! factors in `mfa.rs`, sign-in by e-mail in `email_sign_in.rs`, passkeys in `passkey.rs`,
+//! sign-in with other providers and identities in `oauth.rs`.
 
 mod account;
 mod admin;
@@ -18,6 +18,8 @@ mod login;
 mod mfa;
 #[cfg(feature = "oidc")]
 mod oauth;
+#[cfg(feature = "passkeys")]
+mod passkey;
 mod prune;
 mod recovery;
 mod session;
@@ -109,6 +111,9 @@ struct Inner {
     /// Other providers' settings; `None` when none is offered.
     #[cfg(feature = "oidc")]
     oauth: Option<crate::oauth::OAuthConfig>,
+    /// Passkeys' settings; `None` when they are not offered.
+    #[cfg(feature = "passkeys")]
+    passkeys: Option<crate::passkey::PasskeyConfig>,
 }
 
 impl fmt::Debug for Auth {
@@ -133,6 +138,8 @@ pub struct AuthBuilder {
     email_sign_in: Option<crate::passwordless::EmailSignIn>,
     #[cfg(feature = "oidc")]
     oauth: Option<crate::oauth::OAuthConfig>,
+    #[cfg(feature = "passkeys")]
+    passkeys: Option<crate::passkey::PasskeyConfig>,
 }
 
 impl AuthBuilder {
@@ -157,6 +164,14 @@ impl AuthBuilder {
     #[cfg(feature = "totp")]
     pub fn totp(mut self, config: crate::mfa::TotpConfig) -> Self {
         self.totp = Some(config);
+        self
+    }
+
+    /// Offers passkeys with these settings (default: not offered; the passkey routes answer
+    /// 404). See [`crate::passkey`].
+    #[cfg(feature = "passkeys")]
+    pub fn passkeys(mut self, config: crate::passkey::PasskeyConfig) -> Self {
+        self.passkeys = Some(config);
         self
     }
 
@@ -222,6 +237,8 @@ impl AuthBuilder {
                 email_sign_in: self.email_sign_in,
                 #[cfg(feature = "oidc")]
                 oauth: self.oauth,
+                #[cfg(feature = "passkeys")]
+                passkeys: self.passkeys,
             }),
         };
         if let Some(revocations) = &auth.inner.revocations {
@@ -248,7 +265,45 @@ impl Auth {
             email_sign_in: None,
             #[cfg(feature = "oidc")]
             oauth: None,
+            #[cfg(feature = "passkeys")]
+            passkeys: None,
         }
+    }
+
+    /// Whether second factors are offered: the `totp` feature is built and
+    /// [`AuthBuilder::totp`] was given settings.
+    pub fn offers_second_factors(&self) -> bool {
+        #[cfg(feature = "totp")]
+        return self.inner.totp.is_some();
+        #[cfg(not(feature = "totp"))]
+        false
+    }
+
+    /// Whether sign-in by e-mail is offered: the `email-sign-in` feature is built and
+    /// [`AuthBuilder::email_sign_in`] chose a mode.
+    pub fn offers_email_sign_in(&self) -> bool {
+        #[cfg(feature = "email-sign-in")]
+        return self.inner.email_sign_in.is_some();
+        #[cfg(not(feature = "email-sign-in"))]
+        false
+    }
+
+    /// Whether passkeys are offered: the `passkeys` feature is built and
+    /// [`AuthBuilder::passkeys`] was given settings.
+    pub fn offers_passkeys(&self) -> bool {
+        #[cfg(feature = "passkeys")]
+        return self.inner.passkeys.is_some();
+        #[cfg(not(feature = "passkeys"))]
+        false
+    }
+
+    /// Whether sign-in with other providers is offered: the `oidc` feature is built and
+    /// providers were configured.
+    pub fn offers_providers(&self) -> bool {
+        #[cfg(feature = "oidc")]
+        return !self.oauth_providers().is_empty();
+        #[cfg(not(feature = "oidc"))]
+        false
     }
 
     /// The configuration.
@@ -444,6 +499,27 @@ impl Auth {
             refresh_expires_in: (refresh_expires - now).whole_seconds(),
             session_id: session.id,
         })
+    }
+
+    /// Consumes `user_id`'s one-time token with this digest and purpose (one winner among
+    /// concurrent attempts) and returns the account, or `None` when it was not consumable.
+    #[cfg(any(feature = "totp", feature = "email-sign-in"))]
+    async fn consume_token(
+        &self,
+        user_id: crate::model::UserId,
+        hash: crate::token::TokenHash,
+        purpose: crate::store::TokenPurpose,
+    ) -> Result<Option<User>, AuthError> {
+        let consume = crate::store::CredentialChange {
+            user_id,
+            consume: Some((hash, purpose)),
+            ..crate::store::CredentialChange::default()
+        };
+        Ok(self
+            .inner
+            .store
+            .apply_credential_change(&consume, self.now())
+            .await?)
     }
 
     /// Loads the account behind a token's `sub`; a deleted or disabled account is treated like

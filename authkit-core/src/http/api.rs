@@ -30,6 +30,10 @@ impl HttpApi {
                     .map(|r| r.as_str()),
             )
             .collect();
+        let unserved: Vec<Route> = Route::ALL
+            .into_iter()
+            .filter(|route| !Self::offers(&auth, &config, *route))
+            .collect();
         let openapi = openapi::served_document(
             &config.prefix,
             config.root_prefix(),
@@ -37,6 +41,7 @@ impl HttpApi {
             &roles,
             config.openapi_extension.as_ref(),
             config.cookies.is_some(),
+            &unserved,
         );
         let pages = config
             .hosted_pages
@@ -99,11 +104,25 @@ impl HttpApi {
     /// [`HttpConfig::root_routes_under_prefix`] puts them).
     pub fn paths(&self) -> Vec<PathRoutes> {
         let config = &self.inner.config;
-        let mut paths = Route::paths_within(&config.prefix, config.root_prefix());
-        if self.inner.pages.is_none() {
-            paths.retain(|path| !path.routes.iter().any(|(_, r)| r.is_hosted_page()));
-        }
-        paths
+        Route::paths_of(&config.prefix, config.root_prefix(), |route| {
+            self.serves(route)
+        })
+    }
+
+    /// Whether this API serves `route`: built into this build ([`Route::is_built`]) and, for
+    /// the routes of an optional capability, configured (the hosted pages, second factors,
+    /// sign-in by e-mail, passkeys, other providers). Neither mounted nor documented otherwise; answered 404.
+    pub fn serves(&self, route: Route) -> bool {
+        Self::offers(&self.inner.auth, &self.inner.config, route)
+    }
+
+    fn offers(auth: &Auth, config: &HttpConfig, route: Route) -> bool {
+        route.is_built()
+            && (!route.is_hosted_page() || config.hosted_pages.is_some())
+            && (!route.is_second_factor() || auth.offers_second_factors())
+            && (!route.is_email_sign_in() || auth.offers_email_sign_in())
+            && (!route.is_passkey() || auth.offers_passkeys())
+            && (!route.is_provider() || auth.offers_providers())
     }
 
     /// The client's IP for a request from `peer` (trusted proxies considered).
@@ -168,17 +187,7 @@ impl HttpApi {
     /// whose callbacks read the flow's cookie): an adapter need not collect the `Cookie` header
     /// otherwise.
     pub fn reads_cookies(&self) -> bool {
-        self.inner.config.cookies.is_some() || self.offers_providers()
-    }
-
-    #[cfg(feature = "oidc")]
-    fn offers_providers(&self) -> bool {
-        !self.inner.auth.oauth_providers().is_empty()
-    }
-
-    #[cfg(not(feature = "oidc"))]
-    fn offers_providers(&self) -> bool {
-        false
+        self.inner.config.cookies.is_some() || self.inner.auth.offers_providers()
     }
 
     /// Whether a request presents credentials [`authenticate_request`](Self::authenticate_request)
@@ -462,7 +471,7 @@ impl HttpApi {
     }
 
     async fn answer(&self, route: Route, req: HttpRequest<'_>) -> HttpResponse {
-        if !route.is_built() {
+        if !self.serves(route) {
             return HttpResponse::from_error(&AuthError::NotFound);
         }
         let client = ClientInfo::new(self.client_ip(req.peer, req.forwarded_for), req.user_agent);
@@ -630,6 +639,17 @@ impl HttpApi {
                     .second_factor(route, req, caller.as_ref(), client)
                     .await;
             }
+            Route::PasskeyRegisterBegin
+            | Route::PasskeyRegister
+            | Route::ListPasskeys
+            | Route::RenamePasskey
+            | Route::DeletePasskey
+            | Route::PasskeyLoginBegin
+            | Route::PasskeyLogin
+            | Route::MfaPasskeyBegin
+            | Route::MfaPasskeyLogin => {
+                return self.passkey(route, req, caller.as_ref(), client).await;
+            }
             Route::AdminListUsers => {
                 let caller = signed_in()?;
                 let claims = &*caller.claims;
@@ -786,6 +806,81 @@ impl HttpApi {
         &self,
         _route: Route,
         _req: &HttpRequest<'_>,
+        _client: &ClientInfo,
+    ) -> Result<HttpResponse, AuthError> {
+        Err(AuthError::NotFound)
+    }
+
+    /// The passkey routes (cargo feature `passkeys`).
+    #[cfg(feature = "passkeys")]
+    async fn passkey(
+        &self,
+        route: Route,
+        req: &HttpRequest<'_>,
+        caller: Option<&Principal>,
+        client: &ClientInfo,
+    ) -> Result<HttpResponse, AuthError> {
+        let auth = &self.inner.auth;
+        let claims = || {
+            caller.map(|caller| &*caller.claims).ok_or_else(|| {
+                AuthError::Internal(format!("the route table lists {route:?} as public"))
+            })
+        };
+        Ok(match route {
+            Route::PasskeyRegisterBegin => {
+                HttpResponse::json(200, &auth.begin_passkey_registration(claims()?).await?)
+            }
+            Route::PasskeyRegister => {
+                let body: PasskeyRegistrationRequest = json_body(req)?;
+                let passkey = auth
+                    .finish_passkey_registration(claims()?, &body, client)
+                    .await?;
+                HttpResponse::json(201, &passkey)
+            }
+            Route::ListPasskeys => HttpResponse::json(200, &auth.passkeys(claims()?).await?),
+            Route::RenamePasskey => {
+                let id = path_id(req)?;
+                let body: RenamePasskeyRequest = json_body(req)?;
+                HttpResponse::json(200, &auth.rename_passkey(claims()?, id, &body.name).await?)
+            }
+            Route::DeletePasskey => {
+                auth.delete_passkey(claims()?, path_id(req)?, client)
+                    .await?;
+                HttpResponse::no_content()
+            }
+            Route::PasskeyLoginBegin => HttpResponse::json(200, &auth.begin_passkey_login().await?),
+            Route::PasskeyLogin => {
+                self.check_login_origin(route, req)?;
+                let body: PasskeyLoginRequest = json_body(req)?;
+                let pair = auth.login_passkey(&body, client).await?;
+                self.session_answer(200, &pair, &pair, None)
+            }
+            Route::MfaPasskeyBegin => {
+                let body: MfaPasskeyBeginRequest = json_body(req)?;
+                HttpResponse::json(200, &auth.begin_passkey_second_factor(&body, client).await?)
+            }
+            Route::MfaPasskeyLogin => {
+                self.check_login_origin(route, req)?;
+                let body: MfaPasskeyLoginRequest = json_body(req)?;
+                let pair = auth.login_passkey_second_factor(&body, client).await?;
+                self.session_answer(200, &pair, &pair, None)
+            }
+            _ => {
+                return Err(AuthError::Internal(format!(
+                    "{route:?} is not a passkey route"
+                )));
+            }
+        })
+    }
+
+    /// Without the cargo feature `passkeys` the passkey routes are not built (404 before
+    /// dispatch).
+    #[cfg(not(feature = "passkeys"))]
+    async fn passkey(
+        &self,
+        _route: Route,
+        _req: &HttpRequest<'_>,
+        _caller: Option<&Principal>,
         _client: &ClientInfo,
     ) -> Result<HttpResponse, AuthError> {
         Err(AuthError::NotFound)

@@ -40,6 +40,11 @@ use crate::dto::{
 };
 #[cfg(feature = "totp")]
 use crate::dto::{MfaLoginRequest, SecondFactorProof, TotpCodeRequest};
+#[cfg(feature = "passkeys")]
+use crate::dto::{
+    MfaPasskeyBeginRequest, MfaPasskeyLoginRequest, PasskeyLoginRequest,
+    PasskeyRegistrationRequest, RenamePasskeyRequest,
+};
 use crate::error::{AuthError, ErrorCode, PROBLEM_CONTENT_TYPE, Problem, retry_after_secs};
 use crate::model::ClientInfo;
 

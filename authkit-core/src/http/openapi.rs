@@ -9,11 +9,11 @@
 #[cfg(feature = "openapi")]
 use serde_json::{Value, json};
 
-use super::HttpResponse;
 #[cfg(feature = "openapi")]
 use super::route::Access;
+use super::{HttpResponse, Route};
 #[cfg(feature = "openapi")]
-use super::{MAX_BODY_BYTES, Method, Route};
+use super::{MAX_BODY_BYTES, Method};
 #[cfg(feature = "openapi")]
 use crate::error::ErrorCode;
 
@@ -58,10 +58,12 @@ pub(super) fn served_document(
     roles: &[&str],
     extension: Option<&serde_json::Value>,
     cookie_mode: bool,
+    unserved: &[Route],
 ) -> Vec<u8> {
     #[cfg(feature = "openapi")]
     {
         let mut doc = document(prefix, root, password_grant, roles);
+        leave_out(&mut doc, unserved, prefix, root);
         if cookie_mode {
             describe_cookie_mode(&mut doc, prefix);
         }
@@ -72,8 +74,33 @@ pub(super) fn served_document(
     }
     #[cfg(not(feature = "openapi"))]
     {
-        let _ = (prefix, root, password_grant, roles, extension, cookie_mode);
+        let _ = (
+            prefix,
+            root,
+            password_grant,
+            roles,
+            extension,
+            cookie_mode,
+            unserved,
+        );
         Vec::new()
+    }
+}
+
+/// Removes the operations of `unserved` routes, and paths left without any.
+#[cfg(feature = "openapi")]
+fn leave_out(doc: &mut Value, unserved: &[Route], prefix: &str, root: &str) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for route in unserved {
+        let path = route.path_within(prefix, root);
+        if let Some(operations) = paths.get_mut(&path).and_then(Value::as_object_mut) {
+            operations.remove(method_name(route.endpoint().0));
+            if operations.is_empty() {
+                paths.remove(&path);
+            }
+        }
     }
 }
 
@@ -362,7 +389,7 @@ pub(super) fn document(prefix: &str, root: &str, password_grant: bool, roles: &[
                 "Problem": { "type": "object", "required": ["type", "title", "status", "code"], "properties": {
                     "type": string, "title": string, "status": { "type": "integer" }, "code": string, "detail": string,
                     "mfa_challenge": { "type": "string", "description": "`mfa_required` only: the challenge to complete at /login/mfa" },
-                    "mfa_methods": { "type": "array", "items": { "enum": ["totp", "recovery_code"] }, "description": "`mfa_required` only" },
+                    "mfa_methods": { "type": "array", "items": { "enum": ["totp", "recovery_code", "passkey"] }, "description": "`mfa_required` only" },
                     "expires_in": { "type": "integer", "description": "`mfa_required` only: seconds until the challenge expires" } } },
                 "OAuthError": { "type": "object", "required": ["error"], "properties": {
                     "error": { "enum": [ErrorCode::InvalidRequest.as_str(), ErrorCode::InvalidGrant.as_str(), ErrorCode::UnsupportedGrantType.as_str(), ErrorCode::MfaRequired.as_str()] }, "error_description": string } },
@@ -418,6 +445,14 @@ fn derived_schemas() -> serde_json::Map<String, Value> {
         .schema_from::<MfaStatus>()
         .schema_from::<IdentityView>()
         .schema_from::<AuthorizationRedirect>()
+        .schema_from::<PasskeyOptions>()
+        .schema_from::<PasskeyRegistrationRequest>()
+        .schema_from::<PasskeyView>()
+        .schema_from::<PasskeyList>()
+        .schema_from::<RenamePasskeyRequest>()
+        .schema_from::<PasskeyLoginRequest>()
+        .schema_from::<MfaPasskeyBeginRequest>()
+        .schema_from::<MfaPasskeyLoginRequest>()
         .build();
     match serde_json::to_value(components).expect("utoipa's components serialize") {
         Value::Object(mut components) => match components.remove("schemas") {

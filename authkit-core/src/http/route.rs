@@ -364,6 +364,79 @@ route_table! {
         (204, None),
         &[(404, "not_found"), (409, "last_sign_in_method")],
     );
+    PasskeyRegisterBegin => Post "/passkeys/register/begin", Prefixed, Bearer, PerClient, listed(
+        "Start registering a passkey: options for navigator.credentials.create",
+        "passkeys",
+        None,
+        (200, Some("PasskeyOptions")),
+        &[(401, "unauthorized")],
+    );
+    PasskeyRegister => Post "/passkeys/register", Prefixed, Bearer, PerClient, listed(
+        "Finish registering a passkey",
+        "passkeys",
+        Some((JSON, "PasskeyRegistrationRequest")),
+        (201, Some("Passkey")),
+        &[
+            (400, "invalid_passkey_ceremony, invalid_passkey_registration, validation_failed"),
+            (409, "passkey_already_registered"),
+        ],
+    );
+    ListPasskeys => Get "/passkeys", Prefixed, Bearer, Unlimited, listed(
+        "The caller's passkeys, oldest first",
+        "passkeys",
+        None,
+        (200, Some("PasskeyList")),
+        &[(401, "unauthorized")],
+    );
+    RenamePasskey => Patch "/passkeys/{id}", Prefixed, Bearer, PerClient, listed(
+        "Rename one of the caller's passkeys",
+        "passkeys",
+        Some((JSON, "RenamePasskeyRequest")),
+        (200, Some("Passkey")),
+        &[(400, "validation_failed"), (404, "not_found")],
+    );
+    DeletePasskey => Delete "/passkeys/{id}", Prefixed, Bearer, PerClient, listed(
+        "Delete one of the caller's passkeys",
+        "passkeys",
+        None,
+        (204, None),
+        &[(404, "not_found")],
+    );
+    PasskeyLoginBegin => Post "/login/passkey/begin", Prefixed, Public, PerClient, listed(
+        "Start a sign-in with a passkey alone: options for navigator.credentials.get",
+        "session",
+        None,
+        (200, Some("PasskeyOptions")),
+        &[],
+    );
+    PasskeyLogin => Post "/login/passkey", Prefixed, Public, PerClient, listed(
+        "Sign in with a passkey alone",
+        "session",
+        Some((JSON, "PasskeyLoginRequest")),
+        (200, Some("TokenPair")),
+        &[
+            (400, "invalid_passkey_ceremony"),
+            (401, "invalid_passkey, passkey_counter_regressed"),
+            (403, "email_not_verified"),
+        ],
+    );
+    MfaPasskeyBegin => Post "/login/mfa/passkey/begin", Prefixed, Public, PerClient, listed(
+        "Start the passkey step of a sign-in that owes a second factor",
+        "session",
+        Some((JSON, "MfaPasskeyBeginRequest")),
+        (200, Some("PasskeyOptions")),
+        &[(401, "invalid_mfa_challenge"), (409, "mfa_not_enabled")],
+    );
+    MfaPasskeyLogin => Post "/login/mfa/passkey", Prefixed, Public, PerClient, listed(
+        "Complete a sign-in that owes a second factor with a passkey",
+        "session",
+        Some((JSON, "MfaPasskeyLoginRequest")),
+        (200, Some("TokenPair")),
+        &[
+            (400, "invalid_passkey_ceremony"),
+            (401, "invalid_mfa_challenge, invalid_passkey, passkey_counter_regressed"),
+        ],
+    );
     AdminListUsers => Get "/admin/users", Prefixed, Admin, Unlimited, listed(
         "List users (cursor pagination, filters)",
         "admin",
@@ -473,9 +546,9 @@ impl Route {
 
     /// Whether this build serves the route: `/openapi.json` needs the cargo feature `openapi`,
     /// `/docs` and its files the feature `swagger-ui`, the second-factor routes the feature
-    /// `totp`, sign-in by e-mail the feature `email-sign-in` (all on by default), the provider
-    /// and identity routes the feature `oidc`. [`Route::paths`] leaves out the routes a build does not
-    /// serve.
+    /// `totp`, sign-in by e-mail the feature `email-sign-in`, the passkey routes the feature
+    /// `passkeys` (all on by default), the provider and identity routes the feature `oidc`.
+    /// [`Route::paths`] leaves out the routes a build does not serve.
     pub const fn is_built(self) -> bool {
         let openapi = cfg!(feature = "openapi");
         let swagger_ui = cfg!(feature = "swagger-ui");
@@ -483,10 +556,18 @@ impl Route {
             Route::OpenApi => openapi,
             Route::Docs | Route::DocsScript | Route::DocsStyle => swagger_ui,
             _ if self.is_second_factor() => cfg!(feature = "totp"),
-            Route::EmailSignInRequest | Route::EmailSignIn => cfg!(feature = "email-sign-in"),
+            _ if self.is_email_sign_in() => cfg!(feature = "email-sign-in"),
+            _ if self.is_passkey() => cfg!(feature = "passkeys"),
             _ if self.is_provider() => cfg!(feature = "oidc"),
             _ => true,
         }
+    }
+
+    /// Whether this is one of the routes of sign-in by e-mail (served when
+    /// [`AuthBuilder::email_sign_in`](crate::AuthBuilder::email_sign_in) chose a mode; 404
+    /// otherwise).
+    pub const fn is_email_sign_in(self) -> bool {
+        matches!(self, Route::EmailSignInRequest | Route::EmailSignIn)
     }
 
     /// Whether this is one of the second-factor routes (served when
@@ -514,6 +595,23 @@ impl Route {
                 | Route::OAuthLink
                 | Route::ListIdentities
                 | Route::UnlinkIdentity
+        )
+    }
+
+    /// Whether this is one of the passkey routes (served when
+    /// [`AuthBuilder::passkeys`](crate::AuthBuilder::passkeys) configured them; 404 otherwise).
+    pub const fn is_passkey(self) -> bool {
+        matches!(
+            self,
+            Route::PasskeyRegisterBegin
+                | Route::PasskeyRegister
+                | Route::ListPasskeys
+                | Route::RenamePasskey
+                | Route::DeletePasskey
+                | Route::PasskeyLoginBegin
+                | Route::PasskeyLogin
+                | Route::MfaPasskeyBegin
+                | Route::MfaPasskeyLogin
         )
     }
 
@@ -572,8 +670,14 @@ impl Route {
 
     /// [`paths`](Self::paths) with the root routes under `root` (see [`Route::path_within`]).
     pub fn paths_within(prefix: &str, root: &str) -> Vec<PathRoutes> {
+        Self::paths_of(prefix, root, Route::is_built)
+    }
+
+    /// [`paths_within`](Self::paths_within) of the routes `served` keeps: what an
+    /// [`HttpApi`](super::HttpApi) mounts, without the optional routes it was not configured for.
+    pub fn paths_of(prefix: &str, root: &str, served: impl Fn(Route) -> bool) -> Vec<PathRoutes> {
         let mut paths: Vec<PathRoutes> = Vec::new();
-        for route in Route::ALL.into_iter().filter(|route| route.is_built()) {
+        for route in Route::ALL.into_iter().filter(|route| served(*route)) {
             let path = route.path_within(prefix, root);
             let (method, _) = route.endpoint();
             match paths.iter_mut().find(|p| p.path == path) {

@@ -322,3 +322,50 @@ async fn the_openapi_document_says_the_refresh_token_is_optional_in_cookie_mode_
         false
     );
 }
+
+#[cfg(all(feature = "totp", feature = "email-sign-in", feature = "openapi"))]
+#[tokio::test]
+async fn optional_capabilities_are_mounted_and_documented_only_when_configured() {
+    use crate::mfa::TotpConfig;
+    use crate::passwordless::EmailSignIn;
+
+    let bare = api(HttpConfig::default());
+    let auth_config = AuthConfig::builder()
+        .hs256_secret("http-layer-test-secret-of-32-bytes!")
+        .build()
+        .unwrap();
+    let offered = HttpApi::new(
+        Auth::builder(auth_config, Arc::new(MemoryStore::new()))
+            .totp(TotpConfig::new(&[1; 32]).unwrap())
+            .email_sign_in(EmailSignIn::code())
+            .build(),
+        HttpConfig::default(),
+    );
+    let optional: Vec<Route> = Route::ALL
+        .into_iter()
+        .filter(|route| route.is_second_factor() || route.is_email_sign_in())
+        .collect();
+    assert_eq!(optional.len(), 9);
+    for (api, served) in [(&bare, false), (&offered, true)] {
+        let mounted: Vec<Route> = api
+            .paths()
+            .iter()
+            .flat_map(|path| path.routes.iter().map(|(_, route)| *route))
+            .collect();
+        let answer = api.handle(Route::OpenApi, HttpRequest::default()).await;
+        let doc: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+        for route in &optional {
+            assert_eq!(api.serves(*route), served, "{route:?}");
+            assert_eq!(mounted.contains(route), served, "{route:?}");
+            let path = route.path("/auth");
+            let method = route.endpoint().0.as_str().to_ascii_lowercase();
+            assert_eq!(
+                doc["paths"][&path][&method].is_object(),
+                served,
+                "{route:?} in the document"
+            );
+        }
+        let status = api.handle(Route::MfaStatus, HttpRequest::default()).await;
+        assert_eq!(status.status, if served { 401 } else { 404 });
+    }
+}

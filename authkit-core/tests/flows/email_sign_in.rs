@@ -62,12 +62,7 @@ async fn a_mailed_code_signs_in_once() {
     let code = mailed_code(&h, "ada@example.com", 1).await;
     let tokens = sign_in(&h, "ADA@example.com", &code).await.unwrap();
     assert_eq!(h.claims(&tokens).sub, user.id);
-    let success = h
-        .events
-        .events()
-        .into_iter()
-        .rfind(|e| e.kind == EventKind::LoginSucceeded)
-        .unwrap();
+    let success = h.last_event(EventKind::LoginSucceeded);
     assert_eq!(success.detail.as_deref(), Some("method=email_code"));
     let again = sign_in(&h, "ada@example.com", &code).await;
     assert!(

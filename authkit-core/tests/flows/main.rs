@@ -8,6 +8,7 @@ mod mail;
 mod mfa;
 #[cfg(feature = "oidc")]
 mod oauth;
+mod passkey;
 mod password_checks;
 mod prune;
 mod recovery;

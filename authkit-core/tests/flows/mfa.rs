@@ -23,7 +23,7 @@ fn harness() -> Harness {
 }
 
 /// RFC 4648 base32 without padding, decoded (what an authenticator app does with the secret).
-fn base32_decode(text: &str) -> Vec<u8> {
+pub(crate) fn base32_decode(text: &str) -> Vec<u8> {
     const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut bits = 0u64;
     let mut count = 0;
@@ -192,12 +192,7 @@ async fn login_with_an_authenticator_answers_a_challenge_and_a_code_completes_it
     let caller = h.auth.authenticate(&tokens.access_token).await.unwrap();
     assert_eq!(caller.user_id, user.id);
     assert_eq!(h.events.count(EventKind::MfaChallenged), 1);
-    let success = h
-        .events
-        .events()
-        .into_iter()
-        .rfind(|e| e.kind == EventKind::LoginSucceeded)
-        .unwrap();
+    let success = h.last_event(EventKind::LoginSucceeded);
     assert_eq!(success.detail.as_deref(), Some("mfa=totp"));
     assert_eq!(success.session_id, Some(tokens.session_id));
 
@@ -320,19 +315,9 @@ async fn a_recovery_code_completes_a_sign_in_once_and_is_mailed() {
     // Typed loosely: upper case, spaces for dashes.
     let typed = codes[3].to_uppercase().replace('-', " ");
     second_step(&h, &challenge, &typed.into()).await.unwrap();
-    let success = h
-        .events
-        .events()
-        .into_iter()
-        .rfind(|e| e.kind == EventKind::LoginSucceeded)
-        .unwrap();
+    let success = h.last_event(EventKind::LoginSucceeded);
     assert_eq!(success.detail.as_deref(), Some("mfa=recovery_code"));
-    let used = h
-        .events
-        .events()
-        .into_iter()
-        .find(|e| e.kind == EventKind::RecoveryCodeUsed)
-        .unwrap();
+    let used = h.last_event(EventKind::RecoveryCodeUsed);
     assert_eq!(used.detail.as_deref(), Some("left=9"));
     let mail = h
         .mailer
@@ -431,12 +416,7 @@ async fn disabling_needs_the_password_or_a_code_and_lets_the_password_alone_sign
         matches!(twice, Err(AuthError::MfaNotEnabled(_))),
         "{twice:?}"
     );
-    let disabled = h
-        .events
-        .events()
-        .into_iter()
-        .find(|e| e.kind == EventKind::MfaDisabled)
-        .unwrap();
+    let disabled = h.last_event(EventKind::MfaDisabled);
     assert_eq!(disabled.detail.as_deref(), Some("by=owner"));
     assert!(
         h.mailer
@@ -506,12 +486,7 @@ async fn an_admin_resets_a_users_second_factors() {
     );
     let unknown = h.auth.admin_reset_second_factors(&boss, new_id()).await;
     assert!(matches!(unknown, Err(AuthError::NotFound)), "{unknown:?}");
-    let reset = h
-        .events
-        .events()
-        .into_iter()
-        .find(|e| e.kind == EventKind::MfaDisabled)
-        .unwrap();
+    let reset = h.last_event(EventKind::MfaDisabled);
     assert!(reset.detail.unwrap().starts_with("by=admin"));
 }
 

@@ -130,6 +130,18 @@ pub async fn reset_token(h: &Harness, email: &str, nth: usize) -> SecretString {
 }
 
 impl Harness {
+    /// The last event of `kind`.
+    pub fn last_event(
+        &self,
+        kind: authkit_core::events::EventKind,
+    ) -> authkit_core::events::AuthEvent {
+        self.events
+            .events()
+            .into_iter()
+            .rfind(|event| event.kind == kind)
+            .unwrap_or_else(|| panic!("no {kind:?} event"))
+    }
+
     pub fn clock_now(&self) -> time::OffsetDateTime {
         use authkit_core::Clock;
         self.clock.now()

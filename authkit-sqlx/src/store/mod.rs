@@ -2,6 +2,7 @@
 //! backend with its concrete types: one file per trait, each with the statements it runs
 //! (`users.rs`, `sessions.rs`, `one_time_tokens.rs`, `throttle.rs`, `revocations.rs`,
 //! `prune.rs`, `second_factors.rs`, `identities.rs`), and here what they share (the transaction, the `Debug`
+//! `prune.rs`, `second_factors.rs`, `passkeys.rs`), and here what they share (the transaction, the `Debug`
 //! form, `Store`, `EventSink`, `SqlStore`).
 //!
 //! Why a macro: the trait impls written generically over `sqlx::Database` need a long
@@ -27,6 +28,8 @@ mod prune;
 mod second_factors;
 #[macro_use]
 mod identities;
+#[macro_use]
+mod passkeys;
 
 /// Implements `Debug`, every storage trait, `EventSink` and `SqlStore` for a backend's store.
 ///
@@ -48,13 +51,7 @@ macro_rules! impl_store {
             use authkit_core::model::{
                 Identity, IdentityId, PasswordHash, Role, Session, SessionId, User, UserId,
             };
-            use authkit_core::store::{
-                CredentialChange, IdentityStore, LoginFailures, OAuthFlow, OneTimeToken,
-                OneTimeTokenStore, PruneStore, PruneTarget, RefreshFamily, RevocationListener,
-                RevocationRecord, RevocationStore, Rotation, SecondFactorStore,
-                SessionRevocation, SessionStore, Store, StoreError, ThrottleStore,
-                TotpCredential, UniqueField, Unlink, UserQuery, UserStore, UserUpdate,
-            };
+            use authkit_core::store::{CredentialChange, IdentityStore, LoginFailures, OAuthFlow, OneTimeToken, OneTimeTokenStore, PruneStore, PruneTarget, RefreshFamily, RevocationListener, RevocationRecord, RevocationStore, Rotation, SecondFactorStore, SessionRevocation, SessionStore, Store, StoreError, ThrottleStore, TotpCredential, UniqueField, Unlink, UserQuery, UserStore, UserUpdate, CeremonyPurpose, PasskeyCeremony, PasskeyStore, StoredPasskey};
             use authkit_core::token::{RefreshKey, RefreshSelector, TokenHash};
             use sqlx::{QueryBuilder, Transaction};
             use time::{Duration, OffsetDateTime};
@@ -63,10 +60,7 @@ macro_rules! impl_store {
             use crate::codec::{contains_pattern, duration_micros, micros};
             use crate::error::store_error;
             use crate::retry::with_retries;
-            use crate::rows::{
-                FailuresRow, IdentityRow, OAuthFlowRow, OneTimeTokenRow, RefreshFamilyRow,
-                RevocationRow, SessionRow, TotpRow, UserRow, count,
-            };
+            use crate::rows::{FailuresRow, IdentityRow, OAuthFlowRow, OneTimeTokenRow, RefreshFamilyRow, CeremonyRow, PasskeyRow, RevocationRow, SessionRow, TotpRow, UserRow, count};
             use crate::{Backend, SqlStore};
 
             type Tx = Transaction<'static, $db>;
@@ -140,6 +134,7 @@ macro_rules! impl_store {
             impl_prune_store!($store, $db, $sql);
             impl_second_factor_store!($store, $db, $sql);
             impl_identity_store!($store, $db, $sql);
+            impl_passkey_store!($store, $db, $sql);
 
             #[async_trait]
             impl Store for $store {

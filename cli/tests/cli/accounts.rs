@@ -20,6 +20,7 @@ on_each_backend!(
     create_admin_makes_an_admin_who_logs_in_over_http,
     users_are_listed_and_a_disabled_user_is_refused_by_the_running_app,
     prune_deletes_an_ended_session_and_keeps_a_live_one,
+    reset_mfa_removes_the_second_factors_and_the_password_signs_in_alone,
 );
 
 /// authkit's migrations as `migrate` lists them: `  VERSION DESCRIPTION`.
@@ -402,5 +403,113 @@ async fn prune_deletes_an_ended_session_and_keeps_a_live_one(db: Db) {
             .stderr
             .starts_with("error: AUTHKIT_SESSION_RETENTION: "),
         "{refused:#?}"
+    );
+}
+
+/// `POST {base}{path}` with a bearer token and a JSON body: the status and the JSON answer.
+async fn post_as(
+    base: &str,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let response = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("the app answers");
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.expect("a JSON answer")
+}
+
+/// RFC 4648 base32 without padding, decoded: the enrolment's secret, as an authenticator app
+/// reads it.
+fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut bits, mut count, mut out) = (0u64, 0, Vec::new());
+    for symbol in text.chars() {
+        bits = bits << 5 | ALPHABET.find(symbol).expect("a base32 symbol") as u64;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    out
+}
+
+async fn reset_mfa_removes_the_second_factors_and_the_password_signs_in_alone(db: Db) {
+    let mut env = db.env();
+    env.push((
+        "AUTHKIT_TOTP_KEY",
+        "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=".to_owned(),
+    ));
+    authkit(&vars(&env), &["migrate"], None)
+        .await
+        .expect_code(0);
+    let base = start_app(&env).await;
+    let (status, registered) = post(
+        &base,
+        "/auth/register",
+        json!({ "email": USER, "password": USER_PASSWORD }),
+    )
+    .await;
+    assert_eq!(status, 201, "{registered}");
+    let user_id = registered["user"]["id"].as_str().unwrap().to_owned();
+    let token = registered["tokens"]["access_token"].as_str().unwrap();
+    let enrolment = post_as(
+        &base,
+        "/auth/mfa/totp/enroll",
+        token,
+        json!({ "password": USER_PASSWORD }),
+    )
+    .await;
+    let secret = authkit_core::mfa::TotpSecret::from_bytes(&base32_decode(
+        enrolment["secret"].as_str().unwrap(),
+    ));
+    let code = secret.code(
+        authkit_core::mfa::step_at(time::OffsetDateTime::now_utc()),
+        6,
+    );
+    post_as(
+        &base,
+        "/auth/mfa/totp/confirm",
+        token,
+        json!({ "code": code }),
+    )
+    .await;
+    let (status, problem) = login(&base, USER, USER_PASSWORD).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("mfa_required"))
+    );
+
+    let reset = authkit(&vars(&env), &["users", "reset-mfa", USER], None)
+        .await
+        .expect_code(0);
+    assert_eq!(
+        reset.stdout,
+        format!("removed the second factors of {USER} ({user_id})\n")
+    );
+    assert_eq!(login(&base, USER, USER_PASSWORD).await.0, 200);
+    let again = authkit(&vars(&env), &["users", "reset-mfa", &user_id], None)
+        .await
+        .expect_code(0);
+    assert_eq!(
+        again.stdout,
+        format!("{USER} ({user_id}) has no second factor; nothing changed\n")
+    );
+    let unknown = authkit(
+        &vars(&env),
+        &["users", "reset-mfa", "nobody@example.com"],
+        None,
+    )
+    .await
+    .expect_code(1);
+    assert_eq!(
+        unknown.stderr,
+        "error: no such account: nobody@example.com\n"
     );
 }

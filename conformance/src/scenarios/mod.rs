@@ -21,6 +21,8 @@
 //! - sign-in by a code or link mailed to a verified address: `email_sign_in.rs`;
 //! - sign-in with other providers (OpenID Connect, GitHub-style OAuth2) and linked
 //!   identities: `providers.rs`;
+//! - passkeys (registration, sign-in alone and as second factor, clones, ceremonies):
+//!   `passkeys.rs`;
 //! - JWKS, health, OpenAPI and docs: `infra.rs`.
 //!
 //! A scenario is named once, where it is written: the build script lists every `pub async fn`
@@ -39,6 +41,7 @@ mod infra;
 mod limits;
 mod login;
 mod mfa;
+mod passkeys;
 mod providers;
 mod recovery;
 mod refresh;
@@ -58,6 +61,7 @@ pub use infra::*;
 pub use limits::*;
 pub use login::*;
 pub use mfa::*;
+pub use passkeys::*;
 pub use providers::*;
 pub use recovery::*;
 pub use refresh::*;

@@ -31,8 +31,10 @@ use serde_json::{Value, json};
 use crate::Target;
 
 mod assert;
+mod authenticator;
 
 pub use assert::*;
+pub use authenticator::SoftAuthenticator;
 
 /// The password of every account the scenarios create: 31 code points, not on the blocklist.
 pub const PASSWORD: &str = "correct horse battery staple 42";

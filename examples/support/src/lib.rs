@@ -93,6 +93,9 @@ pub async fn build_with(
     if let Some(oauth) = &settings.oauth {
         builder = builder.oauth(oauth.clone());
     }
+    if let Some(passkeys) = &settings.passkeys {
+        builder = builder.passkeys(passkeys.clone());
+    }
     let auth = builder.build();
     if let Some((email, password)) = &settings.admin {
         match auth.ensure_admin(email, password).await {

@@ -9,6 +9,7 @@ use authkit_core::mfa::TotpConfig;
 use authkit_core::oauth::{
     Algorithm as OidcAlgorithm, OAuth2Endpoints, OAuthConfig, ProviderConfig,
 };
+use authkit_core::passkey::PasskeyConfig;
 use authkit_core::passwordless::EmailSignIn;
 use authkit_core::policy::hibp::HibpOptions;
 use authkit_core::token::OpaqueToken;
@@ -211,6 +212,13 @@ pub struct Settings {
     /// base serves GitHub Enterprise or a test) for GitHub; `AUTHKIT_OAUTH_JWKS_REFETCH`
     /// (default 30s) between JWKS fetches for an unknown key. Unset: no provider.
     pub oauth: Option<OAuthConfig>,
+    /// Passkeys, on by default (they need no secret): `AUTHKIT_PASSKEYS` (default true),
+    /// `AUTHKIT_PASSKEY_RP_ID` (default the host of `AUTHKIT_PUBLIC_URL`),
+    /// `AUTHKIT_PASSKEY_ORIGINS` (comma-separated; default the origin of `AUTHKIT_PUBLIC_URL`)
+    /// and `AUTHKIT_PASSKEY_RP_NAME` (default `AUTHKIT_ISSUER`). Left off, without an error,
+    /// when neither the id nor the origins are given and the public URL cannot carry passkeys
+    /// (an IP address, or plain http off `localhost`).
+    pub passkeys: Option<PasskeyConfig>,
 }
 
 /// Cookie mode, as read from `AUTHKIT_COOKIE_*` (see [`Settings::cookies`]).
@@ -260,6 +268,7 @@ impl fmt::Debug for Settings {
             .field("totp", &self.totp)
             .field("email_sign_in", &self.email_sign_in)
             .field("oauth", &self.oauth)
+            .field("passkeys", &self.passkeys)
             .finish_non_exhaustive()
     }
 }
@@ -679,6 +688,10 @@ impl Settings {
             Some(_) => return Err(bad("AUTHKIT_EMAIL_SIGN_IN", "use off, code or link")),
         };
         let oauth = oauth_settings(&get, &public_url, &route_prefix)?;
+        let passkeys = match get("AUTHKIT_PASSKEYS") {
+            Some(_) if !flag("AUTHKIT_PASSKEYS")? => None,
+            _ => passkey_settings(&get, &public_url, &public_host, &issuer)?,
+        };
         let defaults = PrunePolicy::default();
         let session_retention =
             duration("AUTHKIT_SESSION_RETENTION", defaults.session_retention())?;
@@ -688,6 +701,7 @@ impl Settings {
             cookies,
             totp,
             email_sign_in,
+            passkeys,
             metrics,
             route_prefix,
             route_prefix_all: flag("AUTHKIT_ROUTE_PREFIX_ALL")?,
@@ -957,6 +971,44 @@ fn cookie_settings(
         same_site,
         secure,
     }))
+}
+
+/// Passkeys from `AUTHKIT_PASSKEY_*`, defaulting to the public URL (see
+/// [`Settings::passkeys`]).
+fn passkey_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    public_url: &str,
+    public_host: &str,
+    issuer: &str,
+) -> Result<Option<PasskeyConfig>, SettingsError> {
+    let rp_id = get("AUTHKIT_PASSKEY_RP_ID");
+    let origins = get("AUTHKIT_PASSKEY_ORIGINS");
+    let explicit = rp_id.is_some() || origins.is_some();
+    let rp_id = rp_id.unwrap_or_else(|| public_host.to_owned());
+    let origins: Vec<String> = match origins {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => origin_of(public_url).into_iter().collect(),
+    };
+    let origins: Vec<&str> = origins.iter().map(String::as_str).collect();
+    match PasskeyConfig::new(&rp_id, &origins) {
+        Ok(config) => Ok(Some(config.rp_name(
+            get("AUTHKIT_PASSKEY_RP_NAME").unwrap_or_else(|| issuer.to_owned()),
+        ))),
+        Err(_) if !explicit => Ok(None),
+        Err(e) => Err(SettingsError {
+            variable: if e.setting == "passkey_rp_id" {
+                "AUTHKIT_PASSKEY_RP_ID"
+            } else {
+                "AUTHKIT_PASSKEY_ORIGINS"
+            },
+            message: e.message,
+        }),
+    }
 }
 
 /// The origin (`scheme://host[:port]`) of a URL, as a browser sends it in `Origin`.

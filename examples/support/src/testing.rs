@@ -212,6 +212,15 @@ pub async fn prepare(options: &TargetOptions, backend: &Backend) -> Prepared {
             options.github_url.clone().unwrap_or_default(),
         ),
         ("AUTHKIT_OAUTH_JWKS_REFETCH", "0s".to_owned()),
+        // Passkeys on the relying party and origins the passkey scenarios sign for.
+        (
+            "AUTHKIT_PASSKEY_RP_ID",
+            authkit_http_conformance::PASSKEY_RP_ID.to_owned(),
+        ),
+        (
+            "AUTHKIT_PASSKEY_ORIGINS",
+            authkit_http_conformance::PASSKEY_ORIGINS.join(","),
+        ),
         // Scenarios see every row they made: no pruning task.
         ("AUTHKIT_PRUNE_INTERVAL", "off".to_owned()),
         ("AUTHKIT_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
