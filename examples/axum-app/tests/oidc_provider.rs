@@ -1,0 +1,370 @@
+//! Sign-in with the certified OpenID Connect provider `oidc-provider` (panva, npm), run by
+//! Node from `tests/oidc/provider.mjs`, against the axum app configured by its variables as
+//! its `main` would be. A plain-HTTP "browser" (redirects off, a cookie jar of its own) drives
+//! the authorization code flow through the provider's login and consent pages.
+//!
+//! `tests/oidc` needs `npm ci` once (`.ci/run` runs it); the test fails without it. Set
+//! `AUTHKIT_TEST_SKIP_OIDC_PROVIDER=1` to skip it explicitly.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use authkit_example_support::Settings;
+use reqwest::{StatusCode, Url, header};
+use serde_json::Value;
+
+const CLIENT_ID: &str = "authkit-e2e";
+const CLIENT_SECRET: &str = "the end-to-end client's secret";
+
+/// The Node provider; killed when dropped.
+struct NodeProvider {
+    child: Child,
+    issuer: String,
+}
+
+impl Drop for NodeProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn provider_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc")
+}
+
+/// Starts `node provider.mjs 0` for a client redirecting to `redirect_uri`; waits for its
+/// ready line.
+fn start_provider(redirect_uri: &str) -> NodeProvider {
+    let dir = provider_dir();
+    assert!(
+        dir.join("node_modules/oidc-provider").is_dir(),
+        "{}/node_modules is missing: run `npm ci` in that folder once (.ci/run does), or set \
+         AUTHKIT_TEST_SKIP_OIDC_PROVIDER=1 to skip this test",
+        dir.display()
+    );
+    let mut child = Command::new("node")
+        .arg("provider.mjs")
+        .arg("0")
+        .current_dir(&dir)
+        .env("OIDC_CLIENT_ID", CLIENT_ID)
+        .env("OIDC_CLIENT_SECRET", CLIENT_SECRET)
+        .env("OIDC_REDIRECT_URI", redirect_uri)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("`node` runs (Node.js 20 or later on the PATH)");
+    let stdout = child.stdout.take().expect("a stdout pipe");
+    let mut provider = NodeProvider {
+        child,
+        issuer: String::new(),
+    };
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok);
+        let _ = sender.send(first);
+        // Keep draining so the provider never blocks on a full pipe.
+        for _ in lines {}
+    });
+    let line = receiver
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the provider is ready within 30 s")
+        .expect("the provider printed its ready line");
+    provider.issuer = line
+        .strip_prefix("ready ")
+        .unwrap_or_else(|| panic!("a ready line, not {line:?}"))
+        .to_owned();
+    provider
+}
+
+/// A browser: no redirects followed, its own cookies (by name; both servers are 127.0.0.1).
+struct Browser {
+    http: reqwest::Client,
+    cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    fn new() -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, response: &reqwest::Response) {
+        for set in response.headers().get_all(header::SET_COOKIE) {
+            let set = set.to_str().expect("an ASCII Set-Cookie");
+            let pair = set.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').expect("name=value");
+            let lower = set.to_ascii_lowercase();
+            if value.is_empty() || lower.contains("max-age=0") || lower.contains("1970") {
+                self.cookies.remove(name.trim());
+            } else {
+                self.cookies.insert(name.trim().into(), value.trim().into());
+            }
+        }
+    }
+
+    async fn get(&mut self, url: &str) -> reqwest::Response {
+        let response = self
+            .http
+            .get(url)
+            .header(header::COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&response);
+        response
+    }
+
+    async fn post_form(&mut self, url: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut form = Url::parse("form:").unwrap();
+        form.query_pairs_mut().extend_pairs(fields);
+        let response = self
+            .http
+            .post(url)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form.query().unwrap_or_default().to_owned())
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&response);
+        response
+    }
+}
+
+fn location(response: &reqwest::Response, base: &str) -> String {
+    assert!(
+        response.status().is_redirection(),
+        "a redirect from {}, not {}",
+        response.url(),
+        response.status()
+    );
+    let location = response.headers()[header::LOCATION].to_str().unwrap();
+    Url::parse(base)
+        .unwrap()
+        .join(location)
+        .unwrap()
+        .to_string()
+}
+
+/// Starts at the app and signs in at the provider as `login`, through its login and consent
+/// pages; the URL the provider sends the browser back to (the app's callback, not yet
+/// called).
+async fn authorize(browser: &mut Browser, app: &str, issuer: &str, login: &str) -> Url {
+    let start = browser.get(&format!("{app}/auth/oauth/oidc/start")).await;
+    assert_eq!(start.status(), StatusCode::FOUND);
+    assert!(
+        browser.cookies.contains_key("authkit_oauth"),
+        "the flow cookie is set"
+    );
+    let mut url = location(&start, app);
+    assert!(
+        url.starts_with(&format!("{issuer}/")),
+        "to the provider: {url}"
+    );
+    let callback = format!("{app}/auth/oauth/oidc/callback");
+    for _ in 0..10 {
+        if url.starts_with(&callback) {
+            return Url::parse(&url).unwrap();
+        }
+        let response = browser.get(&url).await;
+        if response.status().is_redirection() {
+            url = location(&response, issuer);
+            continue;
+        }
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "an interaction page at {url}"
+        );
+        let page = response.text().await.unwrap();
+        let action = page
+            .split("action=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("a form on {url}: {page}"));
+        let action = Url::parse(issuer)
+            .unwrap()
+            .join(action)
+            .unwrap()
+            .to_string();
+        let submitted = if page.contains(r#"name="prompt" value="login""#) {
+            browser
+                .post_form(
+                    &action,
+                    &[("prompt", "login"), ("login", login), ("password", "any")],
+                )
+                .await
+        } else if page.contains(r#"name="prompt" value="consent""#) {
+            browser.post_form(&action, &[("prompt", "consent")]).await
+        } else {
+            panic!("neither a login nor a consent page at {url}: {page}")
+        };
+        url = location(&submitted, issuer);
+    }
+    panic!("the provider did not send the browser back to {callback}")
+}
+
+async fn problem_code(response: reqwest::Response) -> (StatusCode, String) {
+    let status = response.status();
+    let body: Value = response.json().await.expect("a problem document");
+    (status, body["code"].as_str().unwrap_or_default().to_owned())
+}
+
+async fn me(app: &str, access_token: &str) -> Value {
+    let response = reqwest::Client::new()
+        .get(format!("{app}/auth/me"))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// A temporary SQLite file, removed when dropped.
+struct TempDb(PathBuf);
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_with_oidc_provider_creates_then_reuses_the_account_and_refuses_spoiled_state_and_replay()
+ {
+    if std::env::var("AUTHKIT_TEST_SKIP_OIDC_PROVIDER").is_ok_and(|v| v == "1") {
+        eprintln!("skipped: AUTHKIT_TEST_SKIP_OIDC_PROVIDER=1");
+        return;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = format!("http://{}", listener.local_addr().unwrap());
+    let provider = start_provider(&format!("{app}/auth/oauth/oidc/callback"));
+    let issuer = provider.issuer.clone();
+
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let db = TempDb(std::env::temp_dir().join(format!(
+        "authkit_oidc_e2e_{}_{stamp}.db",
+        std::process::id()
+    )));
+    let env: Vec<(&str, String)> = vec![
+        (
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", db.0.display()),
+        ),
+        (
+            "AUTHKIT_JWT_SECRET",
+            "the OIDC end-to-end test's secret, 32+ bytes".into(),
+        ),
+        ("AUTHKIT_IP_RATE_LIMIT", "0".into()),
+        ("AUTHKIT_PUBLIC_URL", app.clone()),
+        ("AUTHKIT_OIDC_ISSUER", issuer.clone()),
+        ("AUTHKIT_OIDC_CLIENT_ID", CLIENT_ID.into()),
+        ("AUTHKIT_OIDC_CLIENT_SECRET", CLIENT_SECRET.into()),
+        ("AUTHKIT_OIDC_NAME", "oidc".into()),
+    ];
+    let settings = Settings::from_lookup(|name| {
+        env.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.clone())
+    })
+    .expect("valid app settings");
+    let built = authkit_example_support::build(&settings)
+        .await
+        .expect("the app starts");
+    let server = tokio::spawn(authkit_axum::serve(
+        listener,
+        axum_app::router(built.api, None),
+        std::future::pending(),
+    ));
+
+    // First sign-in: the account is created with the provider's verified address.
+    let mut browser = Browser::new();
+    let callback = authorize(&mut browser, &app, &issuer, "alice").await;
+    let params: BTreeMap<String, String> = callback.query_pairs().into_owned().collect();
+    assert!(params.contains_key("code"), "a code in {callback}");
+    let flow_cookie = browser.cookie_header();
+    let signed_in = browser.get(callback.as_str()).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let tokens: Value = signed_in.json().await.unwrap();
+    let access_token = tokens["access_token"].as_str().expect("an access token");
+    assert!(
+        tokens["refresh_token"].as_str().is_some(),
+        "a refresh token"
+    );
+    let first = me(&app, access_token).await;
+    assert_eq!(first["email"], "alice@example.test");
+    assert_eq!(first["email_verified"], true);
+
+    // Replaying that callback (same code, state and flow cookie) is refused: single use.
+    let replay = reqwest::Client::new()
+        .get(callback.as_str())
+        .header(header::COOKIE, flow_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        problem_code(replay).await,
+        (StatusCode::BAD_REQUEST, "invalid_oauth_state".to_owned())
+    );
+
+    // Second sign-in, another browser, same provider account: the same user.
+    let mut again = Browser::new();
+    let callback = authorize(&mut again, &app, &issuer, "alice").await;
+    let signed_in = again.get(callback.as_str()).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let tokens: Value = signed_in.json().await.unwrap();
+    let second = me(&app, tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(second["id"], first["id"]);
+    assert_eq!(second["email"], "alice@example.test");
+
+    // A callback whose state was tampered with is refused.
+    let mut third = Browser::new();
+    let mut callback = authorize(&mut third, &app, &issuer, "alice").await;
+    let pairs: Vec<(String, String)> = callback
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == "state" {
+                // The first character: all of its bits count.
+                let flipped = if v.starts_with('A') { 'B' } else { 'A' };
+                (k, format!("{flipped}{}", &v[1..]))
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    callback.query_pairs_mut().clear().extend_pairs(&pairs);
+    let tampered = third.get(callback.as_str()).await;
+    assert_eq!(
+        problem_code(tampered).await,
+        (StatusCode::BAD_REQUEST, "invalid_oauth_state".to_owned())
+    );
+
+    server.abort();
+    drop(provider);
+}
