@@ -166,9 +166,10 @@ fn location(response: &reqwest::Response, base: &str) -> String {
 }
 
 /// Starts at the app and signs in at the provider as `login`, through its login and consent
-/// pages; the URL the provider sends the browser back to (the app's callback, not yet
-/// called).
+/// pages (asserting both were shown, in that order); the URL the provider sends the browser
+/// back to (the app's callback, not yet called).
 async fn authorize(browser: &mut Browser, app: &str, issuer: &str, login: &str) -> Url {
+    let mut prompts = Vec::new();
     let start = browser.get(&format!("{app}/auth/oauth/oidc/start")).await;
     assert_eq!(start.status(), StatusCode::FOUND);
     assert!(
@@ -183,6 +184,7 @@ async fn authorize(browser: &mut Browser, app: &str, issuer: &str, login: &str) 
     let callback = format!("{app}/auth/oauth/oidc/callback");
     for _ in 0..10 {
         if url.starts_with(&callback) {
+            assert_eq!(prompts, ["login", "consent"], "the provider's pages");
             return Url::parse(&url).unwrap();
         }
         let response = browser.get(&url).await;
@@ -207,6 +209,7 @@ async fn authorize(browser: &mut Browser, app: &str, issuer: &str, login: &str) 
             .unwrap()
             .to_string();
         let submitted = if page.contains(r#"name="prompt" value="login""#) {
+            prompts.push("login");
             browser
                 .post_form(
                     &action,
@@ -214,6 +217,7 @@ async fn authorize(browser: &mut Browser, app: &str, issuer: &str, login: &str) 
                 )
                 .await
         } else if page.contains(r#"name="prompt" value="consent""#) {
+            prompts.push("consent");
             browser.post_form(&action, &[("prompt", "consent")]).await
         } else {
             panic!("neither a login nor a consent page at {url}: {page}")
