@@ -30,6 +30,9 @@ pub(crate) struct Metadata {
     pub(crate) authorization_endpoint: String,
     pub(crate) token_endpoint: String,
     jwks_uri: String,
+    /// Where the claims the ID token leaves out are (OpenID Connect Core 5.3).
+    #[serde(default)]
+    pub(crate) userinfo_endpoint: Option<String>,
 }
 
 /// An OpenID Connect provider's cached documents.

@@ -456,14 +456,27 @@ impl Provider {
                     .id_token
                     .as_ref()
                     .ok_or_else(|| AuthError::InvalidIdToken("no id_token in the answer"))?;
-                oidc.validate(
-                    self,
-                    id_token.expose(),
-                    tokens.access_token.expose(),
-                    nonce,
-                    now,
-                )
-                .await
+                let user = oidc
+                    .validate(
+                        self,
+                        id_token.expose(),
+                        tokens.access_token.expose(),
+                        nonce,
+                        now,
+                    )
+                    .await?;
+                if user.email.is_some() {
+                    return Ok(user);
+                }
+                // A strict provider puts only `sub` in the ID token of the code flow and the
+                // scopes' claims at its userinfo endpoint.
+                match oidc.metadata(self).await?.userinfo_endpoint {
+                    Some(url) => {
+                        super::userinfo::claims_of(self, &url, tokens.access_token.expose(), user)
+                            .await
+                    }
+                    None => Ok(user),
+                }
             }
             (None, ProviderKind::OAuth2(endpoints)) => {
                 super::userinfo::fetch(self, endpoints, tokens.access_token.expose()).await

@@ -69,6 +69,38 @@ pub(crate) async fn fetch(
     })
 }
 
+/// `user`, validated from the ID token, with the address and its verification from the
+/// OpenID Connect userinfo endpoint at `url`, whose `sub` must be the ID token's (OpenID
+/// Connect Core 5.3.2: otherwise its answer is about someone else and must not be used).
+pub(crate) async fn claims_of(
+    provider: &Provider,
+    url: &str,
+    access_token: &str,
+    user: ProviderUser,
+) -> Result<ProviderUser, AuthError> {
+    let info: serde_json::Value = get_authorized(provider, url, access_token).await?;
+    if info.get("sub").and_then(serde_json::Value::as_str) != Some(user.subject.as_str()) {
+        return Err(provider_error(
+            provider.name(),
+            "the userinfo answer names another subject than the ID token",
+        ));
+    }
+    let email_verified = match info.get("email_verified") {
+        Some(serde_json::Value::Bool(verified)) => *verified,
+        // Some providers send the string.
+        Some(serde_json::Value::String(text)) => text == "true",
+        _ => false,
+    };
+    Ok(ProviderUser {
+        email: info
+            .get("email")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned),
+        email_verified,
+        ..user
+    })
+}
+
 async fn get_authorized<T: serde::de::DeserializeOwned>(
     provider: &Provider,
     url: &str,

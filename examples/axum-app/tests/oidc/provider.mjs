@@ -46,8 +46,8 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   scopes: ['openid', 'email'],
   claims: { openid: ['sub'], email: ['email', 'email_verified'] },
-  // The scopes' claims also in the ID token of the code flow (the library reads them there).
-  conformIdTokenClaims: false,
+  // The provider's default, strict about the code flow: the ID token carries `sub` and the
+  // scopes' claims are served at the userinfo endpoint, where authkit reads them.
   async findAccount(ctx, id) {
     return {
       accountId: id,
