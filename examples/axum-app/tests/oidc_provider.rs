@@ -36,9 +36,9 @@ fn provider_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc")
 }
 
-/// Starts `node provider.mjs 0` for a client redirecting to `redirect_uri`; waits for its
-/// ready line.
-fn start_provider(redirect_uri: &str) -> NodeProvider {
+/// Starts `node provider.mjs PORT` (`0`: any free port) for a client redirecting to
+/// `redirect_uri`, with a signing key of its own; waits for its ready line.
+fn start_provider(redirect_uri: &str, port: u16) -> NodeProvider {
     let dir = provider_dir();
     assert!(
         dir.join("node_modules/oidc-provider").is_dir(),
@@ -48,7 +48,7 @@ fn start_provider(redirect_uri: &str) -> NodeProvider {
     );
     let mut child = Command::new("node")
         .arg("provider.mjs")
-        .arg("0")
+        .arg(port.to_string())
         .current_dir(&dir)
         .env("OIDC_CLIENT_ID", CLIENT_ID)
         .env("OIDC_CLIENT_SECRET", CLIENT_SECRET)
@@ -169,14 +169,25 @@ fn location(response: &reqwest::Response, base: &str) -> String {
 /// pages (asserting both were shown, in that order); the URL the provider sends the browser
 /// back to (the app's callback, not yet called).
 async fn authorize(browser: &mut Browser, app: &str, issuer: &str, login: &str) -> Url {
-    let mut prompts = Vec::new();
     let start = browser.get(&format!("{app}/auth/oauth/oidc/start")).await;
     assert_eq!(start.status(), StatusCode::FOUND);
+    let url = location(&start, app);
+    authorize_at(browser, url, app, issuer, login).await
+}
+
+/// [`authorize`] from `url`, the provider's authorization URL the app gave.
+async fn authorize_at(
+    browser: &mut Browser,
+    mut url: String,
+    app: &str,
+    issuer: &str,
+    login: &str,
+) -> Url {
+    let mut prompts = Vec::new();
     assert!(
         browser.cookies.contains_key("authkit_oauth"),
         "the flow cookie is set"
     );
-    let mut url = location(&start, app);
     assert!(
         url.starts_with(&format!("{issuer}/")),
         "to the provider: {url}"
@@ -256,7 +267,7 @@ impl Drop for TempDb {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sign_in_with_oidc_provider_creates_then_reuses_the_account_and_refuses_spoiled_state_and_replay()
+async fn sign_in_with_oidc_provider_creates_then_reuses_the_account_refuses_spoiled_state_and_replay_follows_key_rotation_and_links()
  {
     if std::env::var("AUTHKIT_TEST_SKIP_OIDC_PROVIDER").is_ok_and(|v| v == "1") {
         eprintln!("skipped: AUTHKIT_TEST_SKIP_OIDC_PROVIDER=1");
@@ -264,7 +275,8 @@ async fn sign_in_with_oidc_provider_creates_then_reuses_the_account_and_refuses_
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let app = format!("http://{}", listener.local_addr().unwrap());
-    let provider = start_provider(&format!("{app}/auth/oauth/oidc/callback"));
+    let redirect_uri = format!("{app}/auth/oauth/oidc/callback");
+    let provider = start_provider(&redirect_uri, 0);
     let issuer = provider.issuer.clone();
 
     let stamp = std::time::SystemTime::now()
@@ -290,6 +302,8 @@ async fn sign_in_with_oidc_provider_creates_then_reuses_the_account_and_refuses_
         ("AUTHKIT_OIDC_CLIENT_ID", CLIENT_ID.into()),
         ("AUTHKIT_OIDC_CLIENT_SECRET", CLIENT_SECRET.into()),
         ("AUTHKIT_OIDC_NAME", "oidc".into()),
+        // An unknown key is fetched at once (the rotation below comes within seconds).
+        ("AUTHKIT_OAUTH_JWKS_REFETCH", "0s".into()),
     ];
     let settings = Settings::from_lookup(|name| {
         env.iter()
@@ -367,6 +381,100 @@ async fn sign_in_with_oidc_provider_creates_then_reuses_the_account_and_refuses_
     assert_eq!(
         problem_code(tampered).await,
         (StatusCode::BAD_REQUEST, "invalid_oauth_state".to_owned())
+    );
+
+    // Key rotation: the provider restarts on its issuer's port with a new signing key; the
+    // app, holding the old key set, fetches the new one for the unknown key id.
+    let port = Url::parse(&issuer).unwrap().port().unwrap();
+    drop(provider);
+    let provider = start_provider(&redirect_uri, port);
+    assert_eq!(provider.issuer, issuer);
+    let mut rotated = Browser::new();
+    let callback = authorize(&mut rotated, &app, &issuer, "alice").await;
+    let signed_in = rotated.get(callback.as_str()).await;
+    assert_eq!(
+        signed_in.status(),
+        StatusCode::OK,
+        "signed with the new key"
+    );
+    let tokens: Value = signed_in.json().await.unwrap();
+    let alice_token = tokens["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(me(&app, &alice_token).await["id"], first["id"]);
+
+    // Linking while signed in: a password account links a provider identity explicitly
+    // (its address there differs), signs in with it, then unlinks it (it keeps its password).
+    let http = reqwest::Client::new();
+    let registered: Value = http
+        .post(format!("{app}/auth/register"))
+        .json(&serde_json::json!({
+            "email": "bob@example.com",
+            "password": "a long and unusual passphrase for bob"
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bob_token = registered["tokens"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut bobs = Browser::new();
+    let link = bobs
+        .http
+        .post(format!("{app}/auth/oauth/oidc/link"))
+        .bearer_auth(&bob_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(link.status(), StatusCode::OK);
+    bobs.keep_cookies(&link);
+    let link: Value = link.json().await.unwrap();
+    let url = link["authorization_url"].as_str().unwrap().to_owned();
+    let callback = authorize_at(&mut bobs, url, &app, &issuer, "robert").await;
+    let linked = bobs.get(callback.as_str()).await;
+    assert_eq!(linked.status(), StatusCode::OK);
+    let identity: Value = linked.json().await.unwrap();
+    assert_eq!(identity["provider"], "oidc");
+    assert_eq!(identity["subject"], "robert");
+    let mut robert = Browser::new();
+    let callback = authorize(&mut robert, &app, &issuer, "robert").await;
+    let signed_in = robert.get(callback.as_str()).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let tokens: Value = signed_in.json().await.unwrap();
+    let as_robert = me(&app, tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(as_robert["id"], registered["user"]["id"]);
+    assert_eq!(as_robert["email"], "bob@example.com");
+    let identity_id = identity["id"].as_str().unwrap();
+    let unlinked = http
+        .delete(format!("{app}/auth/identities/{identity_id}"))
+        .bearer_auth(&bob_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unlinked.status(), StatusCode::NO_CONTENT);
+
+    // Alice's account was made by the provider: its identity is its only way to sign in.
+    let identities: Value = http
+        .get(format!("{app}/auth/identities"))
+        .bearer_auth(&alice_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let alices = identities[0]["id"].as_str().unwrap();
+    let refused = http
+        .delete(format!("{app}/auth/identities/{alices}"))
+        .bearer_auth(&alice_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        problem_code(refused).await,
+        (StatusCode::CONFLICT, "last_sign_in_method".to_owned())
     );
 
     server.abort();
