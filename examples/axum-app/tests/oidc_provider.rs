@@ -36,16 +36,31 @@ fn provider_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc")
 }
 
+/// Installs the provider's locked packages (`npm ci`) the first time, so `cargo test` works on
+/// a fresh machine with Node.js and npm; fails saying how when it cannot.
+fn install_provider(dir: &Path) {
+    if dir.join("node_modules/oidc-provider").is_dir() {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .status();
+    assert!(
+        status.is_ok_and(|status| status.success())
+            && dir.join("node_modules/oidc-provider").is_dir(),
+        "`npm ci` in {} failed: this test needs Node.js 20 or later and npm, and the npm \
+         registry; AUTHKIT_TEST_SKIP_OIDC_PROVIDER=1 skips it",
+        dir.display()
+    );
+}
+
 /// Starts `node provider.mjs PORT` (`0`: any free port) for a client redirecting to
 /// `redirect_uri`, with a signing key of its own; waits for its ready line.
 fn start_provider(redirect_uri: &str, port: u16) -> NodeProvider {
     let dir = provider_dir();
-    assert!(
-        dir.join("node_modules/oidc-provider").is_dir(),
-        "{}/node_modules is missing: run `npm ci` in that folder once (.ci/run does), or set \
-         AUTHKIT_TEST_SKIP_OIDC_PROVIDER=1 to skip this test",
-        dir.display()
-    );
+    install_provider(&dir);
     let mut child = Command::new("node")
         .arg("provider.mjs")
         .arg(port.to_string())
