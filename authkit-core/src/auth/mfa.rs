@@ -11,7 +11,7 @@ use crate::events::EventKind;
 use crate::jwt::AccessClaims;
 use crate::mail::Mail;
 use crate::mfa::{TotpConfig, TotpSecret};
-use crate::model::{ClientInfo, User, UserId, UserStatus};
+use crate::model::{ClientInfo, User, UserId};
 use crate::secret::SecretString;
 use crate::store::{OneTimeToken, TokenPurpose, TotpCredential};
 use crate::token::OpaqueToken;
@@ -67,6 +67,7 @@ impl Auth {
                 "second factors are not configured".into(),
             ));
         };
+        #[cfg_attr(not(feature = "passkeys"), allow(unused_mut))]
         let mut methods = vec!["totp", "recovery_code"];
         #[cfg(feature = "passkeys")]
         if self.inner.passkeys.is_some() && !self.inner.store.passkeys(user.id).await?.is_empty() {
@@ -121,22 +122,7 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<TokenPair, AuthError> {
         let config = self.totp_config()?;
-        let hash = OpaqueToken::hash_presented(req.challenge.expose())
-            .ok_or(AuthError::InvalidMfaChallenge)?;
-        let challenge = self
-            .inner
-            .store
-            .find_one_time_token(&hash, self.now())
-            .await?
-            .filter(|token| token.purpose == TokenPurpose::MfaChallenge)
-            .ok_or(AuthError::InvalidMfaChallenge)?;
-        let user = self
-            .inner
-            .store
-            .user_by_id(challenge.user_id)
-            .await?
-            .filter(|user| user.status == UserStatus::Active)
-            .ok_or(AuthError::InvalidMfaChallenge)?;
+        let (user, hash) = self.challenged_user(&req.challenge).await?;
         let factor = self
             .prove_second_factor(config, &user, &req.code, "login", client)
             .await?;

@@ -522,6 +522,32 @@ impl Auth {
             .await?)
     }
 
+    /// The active account a live (unconsumed, unexpired) sign-in challenge names, and the
+    /// challenge's hash; 401 `invalid_mfa_challenge` otherwise.
+    #[cfg(any(feature = "totp", feature = "passkeys"))]
+    async fn challenged_user(
+        &self,
+        challenge: &crate::secret::SecretString,
+    ) -> Result<(User, crate::token::TokenHash), AuthError> {
+        let hash = crate::token::OpaqueToken::hash_presented(challenge.expose())
+            .ok_or(AuthError::InvalidMfaChallenge)?;
+        let token = self
+            .inner
+            .store
+            .find_one_time_token(&hash, self.now())
+            .await?
+            .filter(|token| token.purpose == crate::store::TokenPurpose::MfaChallenge)
+            .ok_or(AuthError::InvalidMfaChallenge)?;
+        let user = self
+            .inner
+            .store
+            .user_by_id(token.user_id)
+            .await?
+            .filter(|user| user.status == UserStatus::Active)
+            .ok_or(AuthError::InvalidMfaChallenge)?;
+        Ok((user, hash))
+    }
+
     /// Loads the account behind a token's `sub`; a deleted or disabled account is treated like
     /// an invalid token.
     async fn active_user(&self, claims: &AccessClaims) -> Result<User, AuthError> {

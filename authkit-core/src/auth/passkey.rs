@@ -23,7 +23,7 @@ use crate::secret::SecretString;
 use crate::store::{
     CeremonyPurpose, CredentialChange, PasskeyCeremony, StoredPasskey, TokenPurpose,
 };
-use crate::token::{OpaqueToken, TokenHash};
+use crate::token::OpaqueToken;
 
 /// The name a passkey gets when its registration names none.
 const DEFAULT_NAME: &str = "Passkey";
@@ -396,31 +396,6 @@ impl Auth {
         )
         .await;
         Ok(tokens)
-    }
-
-    /// The active account a live (unconsumed, unexpired) sign-in challenge names, and the
-    /// challenge's hash; 401 `invalid_mfa_challenge` otherwise.
-    async fn challenged_user(
-        &self,
-        challenge: &SecretString,
-    ) -> Result<(User, TokenHash), AuthError> {
-        let hash = OpaqueToken::hash_presented(challenge.expose())
-            .ok_or(AuthError::InvalidMfaChallenge)?;
-        let token = self
-            .inner
-            .store
-            .find_one_time_token(&hash, self.now())
-            .await?
-            .filter(|token| token.purpose == TokenPurpose::MfaChallenge)
-            .ok_or(AuthError::InvalidMfaChallenge)?;
-        let user = self
-            .inner
-            .store
-            .user_by_id(token.user_id)
-            .await?
-            .filter(|user| user.status == UserStatus::Active)
-            .ok_or(AuthError::InvalidMfaChallenge)?;
-        Ok((user, hash))
     }
 
     /// After webauthn-rs checked an assertion: refuses it (`invalid_passkey`, or
